@@ -1,0 +1,72 @@
+import Type from 'typebox';
+
+/**
+ * Identifier of a device or camera: letters, digits, `_` and `-`, 1..64 characters.
+ * It is used verbatim as an MQTT topic level, so it can never contain `/`, `+` or `#`.
+ */
+export const Identifier = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', minLength: 1, maxLength: 64 });
+
+/** Bounding box `[x1, y1, x2, y2]` in pixels of the original (EXIF-oriented) frame, x1 <= x2, y1 <= y2. */
+export const BoxXyxy = Type.Array(Type.Number({ minimum: 0 }), {
+  minItems: 4,
+  maxItems: 4,
+  description: 'xyxy box in pixels of the original, EXIF-oriented frame',
+});
+
+/** Where the camera was when the frame was captured (WGS 84 degrees, metres, degrees clockwise from north). */
+export const Position = Type.Object(
+  {
+    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    lon: Type.Number({ minimum: -180, maximum: 180 }),
+    accuracyM: Type.Optional(Type.Number({ minimum: 0, description: 'horizontal accuracy, metres' })),
+    headingDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 360, description: 'degrees clockwise from true north' })),
+    source: Type.Union([Type.Literal('fixed'), Type.Literal('gps'), Type.Literal('exif')]),
+  },
+  { additionalProperties: false },
+);
+
+/** One detected object in one frame. Its `id` (UUIDv7) makes storage idempotent. */
+export const Observation = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    label: Type.String({ minLength: 1, maxLength: 64 }),
+    classId: Type.Integer({ minimum: 0 }),
+    score: Type.Number({ minimum: 0, maximum: 1 }),
+    box: BoxXyxy,
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Payload of `sightline/v1/{deviceId}/observations`: one message per frame that had at least one
+ * detection, carrying one {@link Observation} per detected object.
+ *
+ * `id` (UUIDv7) identifies the message; `seq` is the device's monotonic message counter, so the
+ * central side can detect gaps. Times are UTC ISO 8601 with offset.
+ */
+export const ObservationMessage = Type.Object(
+  {
+    schema: Type.Literal('sightline/v1/observations'),
+    id: Type.String({ format: 'uuid' }),
+    seq: Type.Integer({ minimum: 0 }),
+    deviceId: Identifier,
+    cameraId: Identifier,
+    capturedAt: Type.String({ format: 'date-time' }),
+    frame: Type.Object(
+      {
+        width: Type.Integer({ minimum: 1 }),
+        height: Type.Integer({ minimum: 1 }),
+        source: Type.Optional(Type.String({ maxLength: 512, description: 'file name or stream the frame came from' })),
+      },
+      { additionalProperties: false },
+    ),
+    model: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
+    position: Type.Optional(Position),
+    observations: Type.Array(Observation, { minItems: 1, maxItems: 1000 }),
+  },
+  { additionalProperties: false, $id: 'ObservationMessage' },
+);
+
+export type Position = Type.Static<typeof Position>;
+export type Observation = Type.Static<typeof Observation>;
+export type ObservationMessage = Type.Static<typeof ObservationMessage>;
