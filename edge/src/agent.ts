@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { newId } from '@sightline/contracts';
+import { resolveModel } from '@sightline/models';
+import type { AgentConfig, CameraConfig } from './config';
+import { MqttPublisher } from './publish/mqtt-publisher';
+import { readImageFrames } from './sources/directory';
+import { ObjectDetector } from './vision/detector';
+
+/** Counters of one agent run. */
+export interface AgentStats {
+  /** Frames read from the sources. */
+  frames: number;
+  /** Frames the detector could not process (corrupt image, over the pixel limit, ...). */
+  failed: number;
+  /** Observation messages acknowledged by the broker (one per frame with detections). */
+  messages: number;
+  /** Observations (detected objects) in those messages. */
+  observations: number;
+}
+
+/** Options of {@link runAgent}. */
+export interface AgentRunOptions {
+  /** Stops the sources; the agent then publishes `stopped` and returns. */
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+/**
+ * Runs the edge agent: for every camera, frames → detector → one ObservationMessage per frame
+ * with detections → MQTT. Cameras run concurrently and share one detector session.
+ * Returns when every source is exhausted (or `signal` aborts), after the broker acknowledged
+ * every message and the retained status says `stopped`.
+ *
+ * @throws Error when the model cannot be resolved or the broker never accepts a connection.
+ */
+export async function runAgent(config: AgentConfig, options: AgentRunOptions = {}): Promise<AgentStats> {
+  const log = options.logger ?? pino({ name: 'sightline-edge' });
+  const { manifest, path: modelPath } = await resolveModel(config.model?.id ?? 'yolox-nano');
+  const detector = await ObjectDetector.create({
+    manifest,
+    modelPath,
+    intraOpThreads: config.model?.intraOpThreads,
+    interOpThreads: config.model?.interOpThreads,
+  });
+  const publisher = new MqttPublisher({
+    deviceId: config.deviceId,
+    mqttUrl: config.mqtt.url,
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    seqFile: join(config.stateDir ?? `.sightline/edge-${config.deviceId}`, 'seq'),
+    info: { model: manifest.id, cameras: config.cameras.map((c) => c.id) },
+  });
+  const stats: AgentStats = { frames: 0, failed: 0, messages: 0, observations: 0 };
+  try {
+    await publisher.waitConnected(30_000);
+    log.info({ deviceId: config.deviceId, mqtt: config.mqtt.url, model: manifest.id }, 'edge agent connected');
+    const score = config.model?.score ?? manifest.defaults.score;
+    const iou = config.model?.iou ?? manifest.defaults.iou;
+
+    const runCamera = async (camera: CameraConfig) => {
+      const frames = readImageFrames(
+        {
+          deviceId: config.deviceId,
+          cameraId: camera.id,
+          paths: camera.source.paths,
+          fps: camera.source.fps,
+          loop: camera.source.loop,
+          position: camera.position ? { ...camera.position, source: 'fixed' } : undefined,
+          signal: options.signal,
+        },
+        (file, error) => {
+          stats.failed += 1;
+          log.warn({ camera: camera.id, file, err: error.message }, 'frame skipped');
+        },
+      );
+      for await (const frame of frames) {
+        stats.frames += 1;
+        let result;
+        try {
+          result = await detector.detect(frame.image, { score, iou });
+        } catch (err) {
+          stats.failed += 1;
+          log.warn({ camera: camera.id, file: frame.source, err: (err as Error).message }, 'frame failed');
+          continue;
+        }
+        if (result.detections.length === 0) continue;
+        const message = await publisher.publishObservations({
+          cameraId: frame.cameraId,
+          capturedAt: frame.capturedAt,
+          frame: { width: result.width, height: result.height, source: frame.source },
+          model: { id: manifest.id },
+          ...(frame.position ? { position: frame.position } : {}),
+          observations: result.detections.map((d) => ({
+            id: newId(),
+            label: d.label,
+            classId: d.classId,
+            score: d.score,
+            box: d.box,
+          })),
+        });
+        stats.messages += 1;
+        stats.observations += message.observations.length;
+        log.debug({ camera: camera.id, file: frame.source, detections: message.observations.length }, 'published');
+      }
+    };
+    await Promise.all(config.cameras.map(runCamera));
+  } finally {
+    await publisher.close();
+    await detector.close();
+  }
+  log.info(stats, 'edge agent finished');
+  return stats;
+}

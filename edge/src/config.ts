@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import Type from 'typebox';
+import { Identifier, Position, validator } from '@sightline/contracts';
+
+/** A camera whose frames are still images from folders or files. */
+export const ImagesSourceConfig = Type.Object(
+  {
+    type: Type.Literal('images'),
+    /** Folders (their JPEG/PNG/WebP files, by name) and files, relative to the config file. */
+    paths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    /** Frames per second; 0 = as fast as the detector goes. */
+    fps: Type.Optional(Type.Number({ minimum: 0, maximum: 240 })),
+    /** Start over after the last file, until stopped. */
+    loop: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** One camera of the device. */
+export const CameraConfig = Type.Object(
+  {
+    id: Identifier,
+    source: ImagesSourceConfig,
+    /** Fixed camera position, attached to every observation. */
+    position: Type.Optional(Type.Omit(Position, ['source'])),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The edge agent's configuration file (JSON). Paths are relative to the file's folder.
+ *
+ * ```json
+ * { "deviceId": "pole-17", "mqtt": { "url": "mqtt://127.0.0.1:1883" },
+ *   "cameras": [{ "id": "north", "source": { "type": "images", "paths": ["frames"], "fps": 2 } }] }
+ * ```
+ */
+export const AgentConfig = Type.Object(
+  {
+    deviceId: Identifier,
+    mqtt: Type.Object(
+      {
+        url: Type.String({ pattern: '^(mqtts?|wss?|tcp)://' }),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    model: Type.Optional(
+      Type.Object(
+        {
+          id: Type.Optional(Type.String({ minLength: 1 })),
+          /** Minimum detection score 0..1 (default: the manifest's, 0.3 for YOLOX-Nano). */
+          score: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          /** NMS IoU threshold 0..1 (default: the manifest's, 0.45). */
+          iou: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          intraOpThreads: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+          interOpThreads: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Folder for the agent's state (message counter); default `.sightline/edge-<deviceId>`. */
+    stateDir: Type.Optional(Type.String({ minLength: 1 })),
+    cameras: Type.Array(CameraConfig, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+export type AgentConfig = Type.Static<typeof AgentConfig>;
+export type CameraConfig = Type.Static<typeof CameraConfig>;
+
+const validateAgentConfig = validator(AgentConfig);
+
+/**
+ * Checks a parsed configuration and resolves its relative paths against `baseDir`.
+ * @throws Error naming the offending field (`/cameras/0/id: must match pattern ...`).
+ */
+export function parseAgentConfig(value: unknown, baseDir: string): AgentConfig {
+  const result = validateAgentConfig(value);
+  if (!result.ok) throw new Error(`invalid edge config: ${result.reason}`);
+  const config = result.value;
+  return {
+    ...config,
+    stateDir: resolve(baseDir, config.stateDir ?? `.sightline/edge-${config.deviceId}`),
+    cameras: config.cameras.map((camera) => ({
+      ...camera,
+      source: { ...camera.source, paths: camera.source.paths.map((p) => resolve(baseDir, p)) },
+    })),
+  };
+}
+
+/**
+ * Reads an edge config file (JSON).
+ * @throws Error naming the file when it is missing, not JSON, or invalid.
+ */
+export async function loadAgentConfig(file: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read edge config ${file}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`edge config ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseAgentConfig(value, dirname(resolve(file)));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
