@@ -1,0 +1,11 @@
+/**
+ * @sightline/edge — the edge agent: sources → vision → (tracking → analytics) → publish.
+ */
+export * from './vision/index';
+export * from './sources/frame';
+export * from './sources/directory';
+export * from './sources/capture-time';
+export * from './publish/mqtt-publisher';
+export * from './publish/sequence';
+export * from './config';
+export * from './agent';

@@ -1,0 +1,44 @@
+/**
+ * The decoder interface: one function per model family that turns the network's raw output
+ * tensor into scored boxes, before NMS. A decoder knows the family's output layout and nothing
+ * else (no letterbox, no NMS, no labels); the registry in `./index.ts` picks it by the manifest's
+ * `family`, so supporting a new family means adding one file.
+ */
+import type { ModelManifest } from '@sightline/models';
+import type { Box } from '../preprocess/letterbox';
+
+/** A raw model output: a flat float32 buffer and its shape (row-major, last axis fastest). */
+export interface RawOutput {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** What a decoder may use besides the tensor. */
+export interface DecodeContext {
+  manifest: ModelManifest;
+  /** Candidates scoring below this (0..1) are dropped. */
+  scoreThreshold: number;
+}
+
+/** One scored box before NMS. */
+export interface Candidate {
+  /** `[x1, y1, x2, y2]` in network-input pixels (the letterboxed `W×H` frame), not clipped. */
+  box: Box;
+  /** Confidence 0..1 (for YOLOX / YOLOv5 objectness × class probability). */
+  score: number;
+  /** Index into `manifest.labels`. */
+  classId: number;
+}
+
+/** Turns a family's raw output into candidates with `score >= ctx.scoreThreshold`. */
+export type Decoder = (output: RawOutput, ctx: DecodeContext) => Candidate[];
+
+/** Throws a clear error when an output tensor does not have the shape a family expects. */
+export function assertOutputShape(family: string, output: RawOutput, expected: string, ok: boolean): void {
+  if (!ok || output.data.length !== output.dims.reduce((a, b) => a * b, 1)) {
+    throw new Error(
+      `${family} decoder: output tensor has shape [${output.dims.join(', ')}] (${output.data.length} values), ` +
+        `expected ${expected}; is the manifest's family right for this model?`,
+    );
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * YOLOv5 decoder (anchor-based, grid decode inside the exported graph).
+ *
+ * Output `[1, N, 5 + C]` (or `[N, 5 + C]`); per row: `cx, cy, w, h` in network-input pixels,
+ * objectness, then C class probabilities (all already sigmoid and anchor-decoded by the export).
+ * For a 640×640 input N = 3·(80² + 40² + 20²) = 25200.
+ *
+ * ```
+ *   class = argmax_c p_c    score = objectness · p_class
+ *   box   = [cx − w/2, cy − h/2, cx + w/2, cy + h/2]
+ * ```
+ *
+ * Source: ultralytics/yolov5 `utils/general.py::non_max_suppression` (`x[:, 5:] *= x[:, 4:5]`,
+ * conf = obj · cls; best class per row when `multi_label=False`).
+ */
+import { assertOutputShape, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
+
+/** Decodes a YOLOv5 output tensor; see the module docstring. */
+export const decodeYolov5: Decoder = (output: RawOutput, ctx: DecodeContext): Candidate[] => {
+  const { manifest, scoreThreshold } = ctx;
+  const dims = output.dims;
+  const rank3 = dims.length === 3 && dims[0] === 1;
+  const rows = (rank3 ? dims[1] : dims[0]) ?? 0;
+  const stride = (rank3 ? dims[2] : dims[1]) ?? 0;
+  const numClasses = stride - 5;
+  assertOutputShape('yolov5', output, `[1, N, 5 + ${manifest.labels.length}]`, (rank3 || dims.length === 2) && numClasses === manifest.labels.length);
+
+  const d = output.data;
+  const out: Candidate[] = [];
+  for (let i = 0; i < rows; i++) {
+    const o = i * stride;
+    const objectness = d[o + 4]!;
+    if (objectness < scoreThreshold) continue;
+    let best = 0;
+    let bestP = -Infinity;
+    for (let c = 0; c < numClasses; c++) {
+      const p = d[o + 5 + c]!;
+      if (p > bestP) {
+        bestP = p;
+        best = c;
+      }
+    }
+    const score = objectness * bestP;
+    if (score < scoreThreshold) continue;
+    const cx = d[o]!;
+    const cy = d[o + 1]!;
+    const w = d[o + 2]!;
+    const h = d[o + 3]!;
+    out.push({ box: [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], score, classId: best });
+  }
+  return out;
+};

@@ -1,0 +1,262 @@
+/**
+ * Object detector: one ONNX model run on the CPU with onnxruntime-node, from an image to labelled
+ * boxes in the pixels of the original, EXIF-oriented frame.
+ *
+ * ```
+ * decodeImage ─▶ letterbox ─▶ InferenceSession.run ─▶ decoder(family) ─▶ class-aware NMS
+ *   (sharp)      (NCHW f32)     (onnxruntime-node)      (network px)        ─▶ map back, clip, sort
+ * ```
+ *
+ * One {@link ObjectDetector} holds one `InferenceSession` (created and warmed up once); `detect`
+ * may be called concurrently. To overlap decoding with inference (agent, video pipeline), decode
+ * with {@link decodeImage} yourself and call {@link ObjectDetector.detectDecoded}.
+ *
+ * @example
+ * const detector = await ObjectDetector.load('yolox-nano');
+ * const { width, height, detections } = await detector.detect('frame.jpg');
+ * // detections: [{ label: 'bus', classId: 5, score: 0.91, box: [x1, y1, x2, y2] }, ...]
+ * await detector.close();
+ */
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { resolveModel, type ModelManifest } from '@sightline/models';
+import { decodeImage, type DecodedImage } from './preprocess/decode';
+import { clipBox, letterbox, toOriginalBox, type Box, type LetterboxTransform } from './preprocess/letterbox';
+import { decoderFor, type DecoderEntry, type RawOutput } from './decoders/index';
+import { nms } from './nms';
+
+/** One detected object. */
+export interface Detection {
+  /** Class name from the manifest's `labels`. */
+  label: string;
+  /** Index into the manifest's `labels`. */
+  classId: number;
+  /** Confidence 0..1, rounded to 4 decimals. */
+  score: number;
+  /**
+   * `[x1, y1, x2, y2]` in pixels of the original, EXIF-oriented frame (continuous coordinates,
+   * (0,0) = top-left corner of the image), clipped to `[0, width] × [0, height]`, rounded to 0.01.
+   */
+  box: Box;
+}
+
+/** Time spent per stage of one `detect` call, milliseconds. */
+export interface DetectionTimings {
+  /** Image decoding (0 for {@link ObjectDetector.detectDecoded}). */
+  decodeMs: number;
+  /** Letterbox resize + tensor fill. */
+  preprocessMs: number;
+  /** `InferenceSession.run`. */
+  inferenceMs: number;
+  /** Decode of the raw output, NMS, mapping back. */
+  postprocessMs: number;
+}
+
+/** The detections of one frame. */
+export interface DetectionResult {
+  /** Size of the original, EXIF-oriented frame in pixels (the boxes' coordinate system). */
+  width: number;
+  height: number;
+  /** Sorted by descending score. */
+  detections: Detection[];
+  timings: DetectionTimings;
+}
+
+/** Options of {@link ObjectDetector.create}. */
+export interface DetectorOptions {
+  manifest: ModelManifest;
+  /** Path of the ONNX file (see `resolveModel` in `@sightline/models`). */
+  modelPath: string;
+  /** Threads used inside one operator (`intraOpNumThreads`); default: onnxruntime's (physical cores). */
+  intraOpThreads?: number;
+  /** Threads running independent operators (`interOpNumThreads`, used with `executionMode: 'parallel'`). */
+  interOpThreads?: number;
+  /** `sequential` (default; best for these small, chain-like graphs) or `parallel`. */
+  executionMode?: 'sequential' | 'parallel';
+}
+
+/** Options of {@link ObjectDetector.detect}. */
+export interface DetectOptions {
+  /** Minimum score 0..1; default `manifest.defaults.score` (YOLOX-Nano: 0.3). */
+  score?: number;
+  /** NMS IoU threshold 0..1; default `manifest.defaults.iou` (YOLOX-Nano: 0.45). */
+  iou?: number;
+  /** Keep at most this many detections (highest scores); default 300. */
+  maxDetections?: number;
+  /** Largest accepted input in pixels, see {@link decodeImage}; ignored by `detectDecoded`. */
+  maxPixels?: number;
+}
+
+const DEFAULT_MAX_DETECTIONS = 300;
+
+const round = (v: number, decimals: number) => {
+  const f = 10 ** decimals;
+  return Math.round(v * f) / f;
+};
+
+/**
+ * Maps decoded, NMS-filtered candidates (network-input pixels) to {@link Detection}s in the
+ * original frame: undo the letterbox, clip to the frame, drop boxes left without area, round, sort
+ * by descending score.
+ */
+export function toDetections(
+  candidates: ReadonlyArray<{ box: Box; score: number; classId: number }>,
+  transform: LetterboxTransform,
+  labels: readonly string[],
+): Detection[] {
+  const { sourceWidth: w, sourceHeight: h } = transform;
+  const out: Detection[] = [];
+  for (const c of candidates) {
+    const [x1, y1, x2, y2] = clipBox(toOriginalBox(c.box, transform), w, h).map((v) => round(v, 2)) as Box;
+    if (x2 <= x1 || y2 <= y1) continue;
+    out.push({ label: labels[c.classId] ?? `class ${c.classId}`, classId: c.classId, score: round(c.score, 4), box: [x1, y1, x2, y2] });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+function checkUnit(name: string, v: number): number {
+  if (!(v >= 0 && v <= 1)) throw new RangeError(`${name} must be between 0 and 1, got ${v}`);
+  return v;
+}
+
+/** A loaded detection model; see the module docstring. */
+export class ObjectDetector {
+  readonly manifest: ModelManifest;
+  readonly modelPath: string;
+  #session: InferenceSession | undefined;
+  readonly #decoder: DecoderEntry;
+
+  private constructor(manifest: ModelManifest, modelPath: string, session: InferenceSession, decoder: DecoderEntry) {
+    this.manifest = manifest;
+    this.modelPath = modelPath;
+    this.#session = session;
+    this.#decoder = decoder;
+  }
+
+  /**
+   * Loads the model, checks it against the manifest (input/output names) and runs one zero
+   * tensor through it so the first real frame is not slowed by lazy initialisation.
+   *
+   * @throws Error when the family has no decoder, the file cannot be loaded, or its input/output
+   *   names differ from the manifest's.
+   */
+  static async create(opts: DetectorOptions): Promise<ObjectDetector> {
+    const { manifest, modelPath } = opts;
+    const decoder = decoderFor(manifest.family);
+    const sessionOptions: InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      executionMode: opts.executionMode ?? 'sequential',
+    };
+    if (opts.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = opts.intraOpThreads;
+    if (opts.interOpThreads !== undefined) sessionOptions.interOpNumThreads = opts.interOpThreads;
+
+    let session: InferenceSession;
+    try {
+      session = await InferenceSession.create(modelPath, sessionOptions);
+    } catch (err) {
+      throw new Error(`cannot load model ${manifest.id} from ${modelPath}: ${(err as Error).message}`, { cause: err });
+    }
+    const problems: string[] = [];
+    if (!session.inputNames.includes(manifest.input.name)) {
+      problems.push(`input "${manifest.input.name}" not among [${session.inputNames.join(', ')}]`);
+    }
+    if (!session.outputNames.includes(manifest.output.name)) {
+      problems.push(`output "${manifest.output.name}" not among [${session.outputNames.join(', ')}]`);
+    }
+    if (problems.length > 0) {
+      await session.release();
+      throw new Error(`model ${modelPath} does not match manifest ${manifest.id}: ${problems.join('; ')}`);
+    }
+
+    const detector = new ObjectDetector(manifest, modelPath, session, decoder);
+    const { width, height } = manifest.input;
+    await detector.#run(new Float32Array(3 * width * height), [1, 3, height, width]);
+    return detector;
+  }
+
+  /**
+   * Resolves a model by manifest id (`models/manifests/<id>.json`; file from
+   * `$SIGHTLINE_MODELS_DIR`, the cache, or a sha256-checked download) and creates the detector.
+   */
+  static async load(
+    modelId: string,
+    opts: Omit<DetectorOptions, 'manifest' | 'modelPath'> & { modelsDir?: string } = {},
+  ): Promise<ObjectDetector> {
+    const { manifest, path } = await resolveModel(modelId, opts.modelsDir ? { modelsDir: opts.modelsDir } : {});
+    return ObjectDetector.create({ ...opts, manifest, modelPath: path });
+  }
+
+  /**
+   * Detects objects in an image file or encoded image bytes.
+   * @throws ImageDecodeError when the input cannot be decoded (see {@link decodeImage}).
+   */
+  async detect(input: Buffer | string, opts: DetectOptions = {}): Promise<DetectionResult> {
+    this.#alive();
+    const t0 = performance.now();
+    const image = await decodeImage(input, opts.maxPixels !== undefined ? { maxPixels: opts.maxPixels } : {});
+    const decodeMs = performance.now() - t0;
+    const result = await this.detectDecoded(image, opts);
+    result.timings.decodeMs = decodeMs;
+    return result;
+  }
+
+  /** Detects objects in an already decoded frame (from {@link decodeImage}). */
+  async detectDecoded(image: DecodedImage, opts: DetectOptions = {}): Promise<DetectionResult> {
+    this.#alive();
+    const { manifest } = this;
+    const score = checkUnit('score', opts.score ?? manifest.defaults.score);
+    const iouThreshold = checkUnit('iou', opts.iou ?? manifest.defaults.iou);
+    const maxDetections = opts.maxDetections ?? DEFAULT_MAX_DETECTIONS;
+
+    const t0 = performance.now();
+    const { tensor, dims, transform } = await letterbox(image, manifest.input);
+    const t1 = performance.now();
+    const output = await this.#run(tensor, dims);
+    const t2 = performance.now();
+    let candidates = this.#decoder.decode(output, { manifest, scoreThreshold: score });
+    candidates = this.#decoder.needsNms
+      ? nms(candidates, iouThreshold, maxDetections)
+      : candidates.sort((a, b) => b.score - a.score).slice(0, maxDetections);
+    const detections = toDetections(candidates, transform, manifest.labels);
+    const t3 = performance.now();
+    return {
+      width: image.width,
+      height: image.height,
+      detections,
+      timings: { decodeMs: 0, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 },
+    };
+  }
+
+  /**
+   * Runs the network on a prepared input tensor and returns its raw output (for tools and
+   * benchmarks; `detectDecoded` is the normal entry point).
+   * @param tensor float32 NCHW `[1, 3, H, W]` as produced by {@link letterbox}.
+   */
+  async runRaw(tensor: Float32Array, dims: readonly number[]): Promise<RawOutput> {
+    this.#alive();
+    return this.#run(tensor, dims);
+  }
+
+  /** Releases the onnxruntime session; later calls throw. Safe to call twice. */
+  async close(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    if (session) await session.release();
+  }
+
+  async #run(tensor: Float32Array, dims: readonly number[]): Promise<RawOutput> {
+    const session = this.#alive();
+    const feeds = { [this.manifest.input.name]: new Tensor('float32', tensor, dims) };
+    const results = await session.run(feeds, [this.manifest.output.name]);
+    const out = results[this.manifest.output.name];
+    if (!out || out.type !== 'float32') {
+      throw new Error(`model ${this.manifest.id}: output "${this.manifest.output.name}" missing or not float32 (got ${out?.type})`);
+    }
+    return { data: out.data as Float32Array, dims: out.dims };
+  }
+
+  #alive(): InferenceSession {
+    if (!this.#session) throw new Error(`detector for ${this.manifest.id} is closed`);
+    return this.#session;
+  }
+}
