@@ -1,0 +1,152 @@
+/**
+ * The central service in one call: database, broker (embedded unless given), ingest and API.
+ *
+ * ```
+ * MQTT broker ──▶ ingest (check, batch, idempotent insert) ──▶ Postgres / PGlite ──▶ API (Fastify)
+ * ```
+ */
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import pino, { type Logger } from 'pino';
+import { buildApi } from './api/server';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded';
+import { openDatabase, type DatabaseHandle } from './db/connect';
+import type { Database } from './db/schema';
+import type { BatcherOptions } from './ingest/batcher';
+import { startIngest, type Ingest, type IngestStats } from './ingest/ingest';
+
+/** Configuration of {@link startCentral}; every field is optional. */
+export interface CentralConfig {
+  /** PostgreSQL URL. Unset: embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite data directory (default `.sightline/pgdata` under cwd) or `memory://`. Ignored with `databaseUrl`. */
+  dataDir?: string;
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. Unset: an embedded aedes broker on `mqttPort`. */
+  mqttUrl?: string;
+  /** Embedded broker port (default 1883; 0 = any free port). Ignored with `mqttUrl`. */
+  mqttPort?: number;
+  /** MQTT protocol for `mqttUrl`: 5 (default) or 4 (MQTT 3.1.1). The embedded broker always uses 4. */
+  mqttProtocolVersion?: 4 | 5;
+  /**
+   * Shared subscription group with MQTT 5 (default `sightline-ingest`); `null` = plain subscription.
+   * Tests sharing one broker should pass a unique group (or null) so their instances don't split messages.
+   */
+  mqttSharedGroup?: string | null;
+  /** Interface the API (and the embedded broker) listen on (default `127.0.0.1`). */
+  httpHost?: string;
+  /** API port (default 8080; 0 = any free port). */
+  httpPort?: number;
+  /** Logger for everything; `false` = silent; unset = pino at `logLevel` on stdout. */
+  logger?: Logger | false;
+  /** Level of the default logger (default `info`). */
+  logLevel?: string;
+  /** Ingest tuning: payload limit and batching / retry. */
+  ingest?: { maxPayloadBytes?: number; batcher?: Partial<BatcherOptions> };
+}
+
+/** A running central service. */
+export interface Central {
+  /** Base URL of the API, e.g. `http://127.0.0.1:8080` (the actual port when 0 was asked). */
+  apiUrl: string;
+  /** URL of the broker the ingest subscribes to (the embedded one's, when embedded). */
+  mqttUrl: string;
+  /** The database (typed), for tests and tools. */
+  db: Kysely<Database>;
+  /** The ingest's counters, and a way to wait until everything received is stored. */
+  ingest: { stats(): IngestStats; idle(): Promise<void> };
+  /** Stops the API, the ingest (writing what it holds), the embedded broker and the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts central: opens (and migrates) the database, starts the embedded broker when there is no
+ * `mqttUrl`, subscribes the ingest, and starts the API.
+ *
+ * Usage:
+ * ```ts
+ * const central = await startCentral({ dataDir: 'memory://', mqttPort: 0, httpPort: 0, logger: false });
+ * // publish to central.mqttUrl, read `${central.apiUrl}/v1/observations`
+ * await central.close();
+ * ```
+ *
+ * @throws Error when a part cannot start (database unreachable or migration failed, port taken,
+ *   broker unreachable); the message names the part and the address, and whatever had already
+ *   started is closed again.
+ */
+export async function startCentral(config: CentralConfig = {}): Promise<Central> {
+  const logger = config.logger === false ? undefined : (config.logger ?? pino({ level: config.logLevel ?? 'info' }));
+  const host = config.httpHost ?? '127.0.0.1';
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => logger?.error({ err: error }, 'error while closing central'));
+    }
+  };
+
+  try {
+    const database: DatabaseHandle = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      ...(logger ? { logger } : {}),
+    });
+    cleanups.push(() => database.close());
+    logger?.info({ engine: database.engine }, 'database ready');
+
+    let broker: EmbeddedBroker | undefined;
+    if (!config.mqttUrl) {
+      broker = await startEmbeddedBroker({ port: config.mqttPort ?? 1883, host, ...(logger ? { logger } : {}) });
+      const started = broker;
+      cleanups.push(() => started.close());
+    }
+    const mqttUrl = config.mqttUrl ?? broker!.url;
+
+    const ingest: Ingest = await startIngest(database.db, {
+      mqttUrl,
+      // aedes speaks MQTT 3.1.1 only, hence no shared subscription in embedded mode.
+      protocolVersion: broker ? 4 : (config.mqttProtocolVersion ?? 5),
+      ...(config.mqttSharedGroup !== undefined ? { sharedGroup: config.mqttSharedGroup } : {}),
+      ...(config.ingest?.maxPayloadBytes !== undefined ? { maxPayloadBytes: config.ingest.maxPayloadBytes } : {}),
+      ...(config.ingest?.batcher ? { batcher: config.ingest.batcher } : {}),
+      ...(logger ? { logger: logger.child({ component: 'ingest' }) } : {}),
+    });
+    cleanups.push(() => ingest.close());
+
+    const api = await buildApi({
+      db: database.db,
+      logger: logger ? logger.child({ component: 'api' }) : false,
+      health: {
+        pingDatabase: async () => {
+          await sql`select 1`.execute(database.db);
+        },
+        brokerConnected: () => ingest.connected(),
+        ingestStats: () => {
+          const s = ingest.stats();
+          return { received: s.received, stored: s.stored, deadLettered: s.deadLettered, pending: s.pending, writeFailures: s.writeFailures };
+        },
+      },
+    });
+    cleanups.push(() => api.close());
+    try {
+      await api.listen({ host, port: config.httpPort ?? 8080 });
+    } catch (error) {
+      throw new Error(`cannot start the API on ${host}:${config.httpPort ?? 8080}: ${(error as Error).message}`, { cause: error });
+    }
+    const address = api.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : (config.httpPort ?? 8080);
+    const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const apiUrl = `http://${urlHost}:${port}`;
+    logger?.info({ apiUrl, mqttUrl, subscription: ingest.subscription }, 'central started');
+
+    let closed: Promise<void> | undefined;
+    return {
+      apiUrl,
+      mqttUrl,
+      db: database.db,
+      ingest: { stats: () => ingest.stats(), idle: () => ingest.idle() },
+      close: () => (closed ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Central's configuration from the environment, checked up front with errors that name the
+ * variable, the value and what is expected.
+ *
+ * | variable | meaning | default |
+ * |---|---|---|
+ * | `DATABASE_URL` | PostgreSQL URL (`postgres://` or `postgresql://`) | unset: embedded PGlite |
+ * | `SIGHTLINE_DATA_DIR` | PGlite data directory, or `memory://` | `.sightline/pgdata` |
+ * | `MQTT_URL` | broker URL (`mqtt`, `mqtts`, `tcp`, `ssl`, `ws`, `wss`) | unset: embedded aedes |
+ * | `SIGHTLINE_MQTT_PORT` | embedded broker port (0 = any free port) | 1883 |
+ * | `SIGHTLINE_MQTT_PROTOCOL` | `5` or `4` (MQTT 3.1.1) for `MQTT_URL` | 5 |
+ * | `SIGHTLINE_MQTT_SHARED_GROUP` | shared subscription group; `none` = plain subscription | `sightline-ingest` |
+ * | `HOST` | API (and embedded broker) interface | `127.0.0.1` |
+ * | `PORT` | API port (0 = any free port) | 8080 |
+ * | `LOG_LEVEL` | pino level: fatal, error, warn, info, debug, trace, silent | `info` |
+ */
+import type { CentralConfig } from './central';
+
+/** A configuration value is wrong; the message says which, what it was and what is expected. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** {@link CentralConfig} plus the log level for the logger `startCentral` creates. */
+export interface LoadedCentralConfig extends CentralConfig {
+  logLevel: LogLevel;
+}
+
+/**
+ * Reads the central configuration from environment variables (see the table above).
+ * Empty variables count as unset.
+ *
+ * @param env the environment (default `process.env`).
+ * @throws ConfigError naming the first bad variable, e.g.
+ *   `PORT must be an integer from 0 to 65535, got "80a"`.
+ */
+export function loadCentralConfig(env: NodeJS.ProcessEnv = process.env): LoadedCentralConfig {
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const config: LoadedCentralConfig = { logLevel: 'info' };
+
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    checkUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/sightline');
+    config.databaseUrl = databaseUrl;
+  }
+  const dataDir = get('SIGHTLINE_DATA_DIR');
+  if (dataDir !== undefined) config.dataDir = dataDir;
+
+  const mqttUrl = get('MQTT_URL');
+  if (mqttUrl !== undefined) {
+    checkUrl('MQTT_URL', mqttUrl, ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt://broker:1883');
+    config.mqttUrl = mqttUrl;
+  }
+  const mqttPort = get('SIGHTLINE_MQTT_PORT');
+  if (mqttPort !== undefined) config.mqttPort = port('SIGHTLINE_MQTT_PORT', mqttPort);
+
+  const protocol = get('SIGHTLINE_MQTT_PROTOCOL');
+  if (protocol !== undefined) {
+    if (protocol !== '4' && protocol !== '5') {
+      throw new ConfigError(`SIGHTLINE_MQTT_PROTOCOL must be 5 (MQTT 5) or 4 (MQTT 3.1.1), got "${protocol}"`);
+    }
+    config.mqttProtocolVersion = protocol === '4' ? 4 : 5;
+  }
+  const group = get('SIGHTLINE_MQTT_SHARED_GROUP');
+  if (group !== undefined) {
+    if (group !== 'none' && !/^[^/+#]+$/.test(group)) {
+      throw new ConfigError(`SIGHTLINE_MQTT_SHARED_GROUP must be a name without '/', '+' or '#' (or "none"), got "${group}"`);
+    }
+    config.mqttSharedGroup = group === 'none' ? null : group;
+  }
+
+  const host = get('HOST');
+  if (host !== undefined) config.httpHost = host;
+  const httpPort = get('PORT');
+  if (httpPort !== undefined) config.httpPort = port('PORT', httpPort);
+
+  const level = get('LOG_LEVEL');
+  if (level !== undefined) {
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+    }
+    config.logLevel = level as LogLevel;
+  }
+  return config;
+}
+
+function port(name: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(`${name} must be an integer from 0 to 65535 (0 = any free port), got "${text}"`);
+  }
+  return value;
+}
+
+function checkUrl(name: string, text: string, protocols: string[], example: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${name} is not a URL (expected e.g. ${example}), got "${redact(text)}"`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(
+      `${name} must use ${protocols.map((p) => p.slice(0, -1)).join(', ')}, got "${url.protocol.slice(0, -1)}" (e.g. ${example})`,
+    );
+  }
+}
+
+/** The text with anything that looks like `user:password@` masked. */
+function redact(text: string): string {
+  return text.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
+}

@@ -1,0 +1,130 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { migrateToLatest } from './migrate';
+import type { Database } from './schema';
+
+/** Where the embedded database keeps its files when no `dataDir` is given (relative to cwd). */
+export const DEFAULT_DATA_DIR = '.sightline/pgdata';
+
+/** `dataDir` value that keeps the embedded database in memory only (gone on close). */
+export const IN_MEMORY = 'memory://';
+
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  /**
+   * `postgres://user:pass@host:port/db` of a PostgreSQL server. When set, a `pg` connection pool
+   * is used and `dataDir` is ignored.
+   */
+  databaseUrl?: string;
+  /**
+   * Embedded (PGlite) data directory when there is no `databaseUrl`: a path (created if missing,
+   * relative to the current directory; default {@link DEFAULT_DATA_DIR}) or `memory://`.
+   */
+  dataDir?: string;
+  /** Run migrations before returning (default true). */
+  migrate?: boolean;
+  /** Connection pool size for PostgreSQL (default 10). */
+  poolSize?: number;
+  /** Where to report pool errors (idle connections dropped by the server); silent without one. */
+  logger?: Logger;
+}
+
+/** An open central database. */
+export interface DatabaseHandle {
+  /** Typed query builder over every table in {@link Database}. */
+  db: Kysely<Database>;
+  /** Which engine is behind `db`: a PostgreSQL server or in-process PGlite. */
+  engine: 'postgres' | 'pglite';
+  /** Closes the pool / PGlite instance (flushing PGlite's files). Idempotent. */
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/** node-postgres returns bigint as string by default; read it as a number like PGlite does. */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Opens the central database and migrates it to the latest schema.
+ *
+ * - With `databaseUrl`: a `pg` pool against that PostgreSQL server. Safe to call from several
+ *   processes at once (migrations take kysely's advisory lock).
+ * - Without: embedded PGlite with its files in `dataDir` (default `.sightline/pgdata` under the
+ *   current directory), or in memory when `dataDir` is `memory://`. One process per directory.
+ *
+ * Usage:
+ * ```ts
+ * const { db, close } = await openDatabase({ databaseUrl: process.env.DATABASE_URL });
+ * const n = await db.selectFrom('observations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+ * await close();
+ * ```
+ *
+ * @throws Error when the server is unreachable, the URL is invalid, the data directory cannot be
+ *   created, or a migration fails (the message names which); nothing is left open then.
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  const handle = options.databaseUrl ? openPostgres(options.databaseUrl, options) : await openPglite(options.dataDir);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(handle.db);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      const where = handle.engine === 'postgres' ? redactUrl(options.databaseUrl ?? '') : (options.dataDir ?? DEFAULT_DATA_DIR);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`cannot open the database at ${where}: ${reason}`, { cause: error });
+    }
+  }
+  return handle;
+}
+
+function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 10_000,
+    // A query stuck on a half-open connection must fail so the caller can retry elsewhere.
+    query_timeout: 60_000,
+    types: pgTypes,
+  });
+  // Without a listener, an idle connection killed by the server would crash the process.
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', close: once(() => db.destroy()) };
+}
+
+async function openPglite(dataDir = DEFAULT_DATA_DIR): Promise<DatabaseHandle> {
+  let location = dataDir;
+  if (dataDir !== IN_MEMORY) {
+    location = resolve(dataDir);
+    await mkdir(location, { recursive: true });
+  }
+  const pglite = await PGlite.create(location);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return { db, engine: 'pglite', close: once(() => db.destroy()) };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}
+
+/** The URL without its password, for error messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

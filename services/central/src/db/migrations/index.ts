@@ -1,0 +1,10 @@
+/**
+ * Every migration, in order. Names sort lexicographically in the order they must run; add a new
+ * file `NNNN_what_it_does.ts` and list it here — never edit or rename one that has shipped.
+ */
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_devices_observations_dead_letters';
+
+export const migrations: Record<string, Migration> = {
+  '0001_devices_observations_dead_letters': m0001,
+};

@@ -1,0 +1,22 @@
+/**
+ * `@sightline/central`: the central service — MQTT ingest into Postgres (or embedded PGlite) and
+ * the HTTP API. Start everything with {@link startCentral}; the parts are exported for tools and tests.
+ */
+export { startCentral, type Central, type CentralConfig } from './central';
+export { loadCentralConfig, ConfigError, type LoadedCentralConfig, type LogLevel } from './config';
+export { openDatabase, DEFAULT_DATA_DIR, IN_MEMORY, type DatabaseHandle, type OpenDatabaseOptions } from './db/connect';
+export { migrateToLatest } from './db/migrate';
+export type {
+  Database,
+  DevicesTable,
+  ObservationsTable,
+  DeadLettersTable,
+  DeviceRow,
+  ObservationRow,
+  DeadLetterRow,
+} from './db/schema';
+export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './broker/embedded';
+export { startIngest, DEFAULT_SHARED_GROUP, type Ingest, type IngestOptions, type IngestStats } from './ingest/ingest';
+export { DEFAULT_BATCHER_OPTIONS, type BatcherOptions } from './ingest/batcher';
+export { DEFAULT_MAX_PAYLOAD_BYTES, decodeObservationMessage } from './ingest/decode';
+export { buildApi, type ApiOptions, type ApiServer } from './api/server';

@@ -1,0 +1,245 @@
+/**
+ * The ingest batcher: collects checked messages arriving close together and writes them to the
+ * database in one transaction, retrying until the database takes them.
+ *
+ * - A batch is written when `maxBatch` items are waiting or `maxDelayMs` after the first one
+ *   arrived, whichever is first; while a write runs, new items wait for the next batch.
+ * - When the database is down (anything but a data error), the same batch is retried with
+ *   exponential backoff (`retryInitialMs` doubling up to `retryMaxMs`, with jitter). Items stay
+ *   in memory meanwhile; nothing is dropped. Above `highWaterMark` waiting items, {@link
+ *   Batcher.waitForRoom} holds the MQTT client so the broker keeps further messages instead.
+ * - When the database rejects the data (SQLSTATE class 22/23, e.g. a class id beyond integer
+ *   range), the batch is split and written item by item; the offending message becomes a dead
+ *   letter with the database's reason, and its neighbours are stored.
+ *
+ * Sharp edge: waiting items live in process memory. If the process dies while the database is
+ * down, the messages it had acknowledged to the broker are lost.
+ */
+import type { Logger } from 'pino';
+import { describeError, isDataError } from '../db/errors';
+import { rejectStoreItem } from './dead-letters';
+import type { IngestItem } from './items';
+import type { BatchOutcome } from './store';
+
+/** Tuning of the {@link Batcher}; every field has a default. */
+export interface BatcherOptions {
+  /** Most items per transaction (default 200). */
+  maxBatch: number;
+  /** Longest wait before writing a partial batch, in milliseconds (default 50). */
+  maxDelayMs: number;
+  /** First retry delay after a failed write, in milliseconds (default 100). */
+  retryInitialMs: number;
+  /** Cap of the retry delay, in milliseconds (default 5000). */
+  retryMaxMs: number;
+  /** Waiting items above which the MQTT client is paused (default 20000). */
+  highWaterMark: number;
+}
+
+export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
+  maxBatch: 200,
+  maxDelayMs: 50,
+  retryInitialMs: 100,
+  retryMaxMs: 5000,
+  highWaterMark: 20_000,
+};
+
+/** Running totals of the batcher since start. */
+export interface BatcherCounters {
+  /** Observation messages committed to the database (a re-delivered message counts again). */
+  stored: number;
+  /** Observation rows newly inserted (re-delivered observation ids excluded). */
+  observationsInserted: number;
+  /** Dead letters committed to the database. */
+  deadLettered: number;
+  /** Failed write attempts (each retry counts). */
+  writeFailures: number;
+  /** Dead letters the database refused even so (logged, then dropped). Should stay 0. */
+  dropped: number;
+  /** The last write error, or null if none happened yet. */
+  lastWriteError: string | null;
+}
+
+/** Writes a batch in one transaction; throws the database error on failure. */
+export type BatchWriter = (items: readonly IngestItem[]) => Promise<BatchOutcome>;
+
+export class Batcher {
+  readonly counters: BatcherCounters = {
+    stored: 0,
+    observationsInserted: 0,
+    deadLettered: 0,
+    writeFailures: 0,
+    dropped: 0,
+    lastWriteError: null,
+  };
+  private readonly options: BatcherOptions;
+  private readonly queue: IngestItem[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private closing = false;
+  private deadline = Infinity;
+  private wake: (() => void) | undefined;
+  private roomWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
+
+  /**
+   * @param write stores one batch in one transaction (see `storeBatch`).
+   * @param options tuning; missing fields take {@link DEFAULT_BATCHER_OPTIONS}.
+   */
+  constructor(
+    private readonly write: BatchWriter,
+    options: Partial<BatcherOptions> = {},
+    private readonly logger?: Logger,
+  ) {
+    this.options = { ...DEFAULT_BATCHER_OPTIONS, ...options };
+  }
+
+  /** Items received but not yet committed. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues an item for the next batch. After {@link close} began, items are refused (returns false). */
+  push(item: IngestItem): boolean {
+    if (this.closing) return false;
+    this.queue.push(item);
+    this.schedule();
+    return true;
+  }
+
+  /** Resolves at once while fewer than `highWaterMark` items wait, else when the queue drains below it. */
+  waitForRoom(): Promise<void> {
+    if (this.queue.length < this.options.highWaterMark || this.closing) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Resolves when every queued item has been committed (or abandoned at close). */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && !this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops accepting items and writes what is queued, retrying until `timeoutMs` has passed.
+   * @returns number of items abandoned because the database stayed unavailable (also logged).
+   */
+  async close(timeoutMs = 10_000): Promise<number> {
+    this.closing = true;
+    this.deadline = Date.now() + timeoutMs;
+    this.releaseRoomWaiters(true);
+    if (this.queue.length > 0) this.start();
+    this.wake?.();
+    await this.idle();
+    const abandoned = this.queue.length;
+    if (abandoned > 0) {
+      this.logger?.error({ abandoned, lastWriteError: this.counters.lastWriteError }, 'closing with messages the database never took; they are lost');
+      this.queue.length = 0;
+    }
+    return abandoned;
+  }
+
+  private schedule(): void {
+    if (this.running) return; // the running loop picks new items up
+    if (this.queue.length >= this.options.maxBatch) {
+      this.start();
+      return;
+    }
+    this.timer ??= setTimeout(() => this.start(), this.options.maxDelayMs);
+  }
+
+  private start(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.running) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.slice(0, this.options.maxBatch);
+        const written = await this.writeWithRetry(batch);
+        if (!written) break; // closing and the deadline passed
+        this.queue.splice(0, batch.length);
+        this.releaseRoomWaiters(false);
+      }
+    } catch (error) {
+      // Unreachable by design (writeWithRetry catches everything); never let it escape.
+      this.logger?.error({ err: error }, 'ingest batcher loop failed');
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0 && !this.closing) this.schedule();
+      if (this.queue.length === 0 || this.closing) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+    }
+  }
+
+  /** Writes `batch`, retrying transient failures; false only when closing ran out of time. */
+  private async writeWithRetry(batch: readonly IngestItem[]): Promise<boolean> {
+    let items = batch;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcome = await this.write(items);
+        this.counters.stored += outcome.messagesStored;
+        this.counters.observationsInserted += outcome.observationsInserted;
+        this.counters.deadLettered += outcome.deadLettersStored;
+        if (attempt > 0) this.logger?.info({ attempts: attempt + 1, items: items.length }, 'database write succeeded after retrying');
+        return true;
+      } catch (error) {
+        if (isDataError(error)) {
+          if (items.length > 1) {
+            // One of these rows is unacceptable to the database: find it, store the rest.
+            for (const item of items) {
+              if (!(await this.writeWithRetry([item]))) return false;
+            }
+            return true;
+          }
+          const item = items[0];
+          if (item?.kind === 'store') {
+            const reason = `database rejected the message: ${describeError(error)}`;
+            this.logger?.warn({ topic: item.topic, reason }, 'message dead-lettered');
+            items = [rejectStoreItem(item, reason)];
+            attempt = -1;
+            continue;
+          }
+          this.counters.dropped += 1;
+          this.logger?.error({ err: error, topic: item?.topic, reason: item?.kind === 'dead-letter' ? item.reason : undefined }, 'database refused a dead letter; dropping it');
+          return true;
+        }
+        this.counters.writeFailures += 1;
+        this.counters.lastWriteError = describeError(error);
+        if (this.closing && Date.now() >= this.deadline) return false;
+        const backoff = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** Math.min(attempt, 30));
+        const delay = Math.round(backoff * (0.5 + Math.random() / 2));
+        this.logger?.warn(
+          { err: error, attempt: attempt + 1, items: items.length, pending: this.queue.length, retryInMs: delay },
+          'database write failed; will retry',
+        );
+        await this.sleep(this.closing ? Math.min(delay, Math.max(0, this.deadline - Date.now())) : delay);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.wake === done) self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private releaseRoomWaiters(all: boolean): void {
+    if (!all && this.queue.length >= this.options.highWaterMark) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
