@@ -119,6 +119,10 @@ describe('broken inputs give a clear ImageDecodeError', () => {
     await expectDecodeError(decodeImage(path), 'not-found', path, /no such file/);
   });
 
+  it('a directory', async () => {
+    await expectDecodeError(decodeImage(dir), 'unreadable', dir, /cannot read it/);
+  });
+
   it('bytes instead of a path are named by their size', async () => {
     await expectDecodeError(decodeImage(Buffer.from('just some text')), 'not-an-image', '<buffer of 14 bytes>');
   });

@@ -57,7 +57,7 @@ export interface DecodeOptions {
 }
 
 /** Why an input could not be decoded. */
-export type ImageDecodeReason = 'not-found' | 'empty' | 'not-an-image' | 'corrupt' | 'too-large' | 'unsupported';
+export type ImageDecodeReason = 'not-found' | 'unreadable' | 'empty' | 'not-an-image' | 'corrupt' | 'too-large' | 'unsupported';
 
 /**
  * An input could not be turned into a {@link DecodedImage}. The message names the input (file path,
@@ -91,7 +91,8 @@ function describeInput(input: Buffer | string): string {
  * @param input path of an image file, or its encoded bytes (not raw pixels).
  * @returns the decoded frame; `width`/`height` are the displayed (oriented) dimensions.
  * @throws ImageDecodeError with `reason`:
- *   `not-found` (no such file), `empty` (0 bytes), `not-an-image` (format not recognised),
+ *   `not-found` (no such file), `unreadable` (a directory, no permission, ...), `empty` (0 bytes),
+ *   `not-an-image` (format not recognised),
  *   `corrupt` (truncated or damaged data), `too-large` (over `maxPixels`).
  */
 export async function decodeImage(input: Buffer | string, opts: DecodeOptions = {}): Promise<DecodedImage> {
@@ -108,7 +109,7 @@ export async function decodeImage(input: Buffer | string, opts: DecodeOptions = 
       if (code === 'ENOENT') {
         throw new ImageDecodeError(name, 'not-found', `cannot decode ${name}: no such file`, { cause: err });
       }
-      throw new ImageDecodeError(name, 'not-found', `cannot decode ${name}: cannot read it (${(err as Error).message})`, {
+      throw new ImageDecodeError(name, 'unreadable', `cannot decode ${name}: cannot read it (${(err as Error).message})`, {
         cause: err,
       });
     }
