@@ -84,14 +84,7 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
   };
 
   try {
-    const database: DatabaseHandle = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      ...(logger ? { logger } : {}),
-    });
-    cleanups.push(() => database.close());
-    logger?.info({ engine: database.engine }, 'database ready');
-
+    // The broker first: it is cheap and fails fast (port taken) before the database is opened.
     let broker: EmbeddedBroker | undefined;
     if (!config.mqttUrl) {
       broker = await startEmbeddedBroker({ port: config.mqttPort ?? 1883, host, ...(logger ? { logger } : {}) });
@@ -99,6 +92,14 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
       cleanups.push(() => started.close());
     }
     const mqttUrl = config.mqttUrl ?? broker!.url;
+
+    const database: DatabaseHandle = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      ...(logger ? { logger } : {}),
+    });
+    cleanups.push(() => database.close());
+    logger?.info({ engine: database.engine }, 'database ready');
 
     const ingest: Ingest = await startIngest(database.db, {
       mqttUrl,

@@ -46,8 +46,8 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     // pino's own Logger type and Fastify's FastifyBaseLogger differ only in generics.
     ...(options.logger ? { loggerInstance: options.logger as unknown as FastifyBaseLogger } : { logger: false }),
     schemaErrorFormatter: formatSchemaErrors,
-    // Query strings are small; anything big is a mistake or an attack.
-    maxParamLength: 200,
+    // Path parameters are ids; anything longer is a mistake or an attack.
+    routerOptions: { maxParamLength: 200 },
   });
   installProblemHandlers(base);
   const app = base.setValidatorCompiler(TypeBoxValidatorCompiler).withTypeProvider<TypeBoxTypeProvider>();

@@ -51,6 +51,8 @@ export interface BatcherCounters {
   observationsInserted: number;
   /** Dead letters committed to the database. */
   deadLettered: number;
+  /** Transactions committed (each holds up to `maxBatch` messages). */
+  transactions: number;
   /** Failed write attempts (each retry counts). */
   writeFailures: number;
   /** Dead letters the database refused even so (logged, then dropped). Should stay 0. */
@@ -67,6 +69,7 @@ export class Batcher {
     stored: 0,
     observationsInserted: 0,
     deadLettered: 0,
+    transactions: 0,
     writeFailures: 0,
     dropped: 0,
     lastWriteError: null,
@@ -186,6 +189,7 @@ export class Batcher {
         this.counters.stored += outcome.messagesStored;
         this.counters.observationsInserted += outcome.observationsInserted;
         this.counters.deadLettered += outcome.deadLettersStored;
+        this.counters.transactions += 1;
         if (attempt > 0) this.logger?.info({ attempts: attempt + 1, items: items.length }, 'database write succeeded after retrying');
         return true;
       } catch (error) {

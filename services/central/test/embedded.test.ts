@@ -1,0 +1,90 @@
+/**
+ * Embedded mode: PGlite on disk + the in-process aedes broker, no servers needed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type Central } from '../src/index';
+import { observationMessage, publisher, unique, until } from './helpers';
+
+interface Page {
+  items: Array<{ id: string; deviceId: string; label: string; capturedAt: string; box: number[]; position?: { lat: number } }>;
+  nextCursor: string | null;
+}
+
+async function list(apiUrl: string, query: string): Promise<Page> {
+  const response = await fetch(`${apiUrl}/v1/observations?${query}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as Page;
+}
+
+describe('embedded mode (PGlite + aedes)', () => {
+  let dataDir: string;
+  const device = unique('emb');
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sightline-pglite-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores published messages, serves them, and keeps them across a restart', async () => {
+    let central: Central = await startCentral({ dataDir, mqttPort: 0, httpPort: 0, logger: false });
+    const messages = Array.from({ length: 5 }, (_, i) => observationMessage(device, i + 1, { labels: ['bus', 'person'] }));
+    try {
+      expect(central.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+      const pub = await publisher(central.mqttUrl); // aedes speaks MQTT 3.1.1
+      for (const m of messages) await pub.send(device, m);
+      await pub.send(device, 'not json');
+      await pub.close();
+
+      const page = await until(() => list(central.apiUrl, `device=${device}&limit=100`), (p) => p.items.length >= 10);
+      expect(page.items).toHaveLength(10);
+      expect(page.items[0]!.capturedAt).toBe(messages[4]!.capturedAt); // newest first
+      expect(page.items[0]!.position?.lat).toBe(52.37);
+      await central.ingest.idle();
+      expect(central.ingest.stats()).toMatchObject({ received: 6, stored: 5, deadLettered: 1, pending: 0 });
+      const health = await fetch(`${central.apiUrl}/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      await central.close();
+    }
+
+    central = await startCentral({ dataDir, mqttPort: 0, httpPort: 0, logger: false });
+    try {
+      const page = await list(central.apiUrl, `device=${device}&label=bus`);
+      expect(page.items.map((i) => i.id).sort()).toEqual(messages.map((m) => m.observations[0]!.id).sort());
+      const letters = await central.db.selectFrom('dead_letters').select(['reason', 'device_id']).execute();
+      expect(letters).toEqual([{ reason: expect.stringMatching(/^invalid JSON/), device_id: device }]);
+    } finally {
+      await central.close();
+    }
+  });
+
+  it('runs in memory with memory://', async () => {
+    const central = await startCentral({ dataDir: 'memory://', mqttPort: 0, httpPort: 0, logger: false });
+    try {
+      const pub = await publisher(central.mqttUrl);
+      await pub.send(device, observationMessage(device, 1));
+      await pub.close();
+      const page = await until(() => list(central.apiUrl, ''), (p) => p.items.length >= 2);
+      expect(page.items).toHaveLength(2);
+    } finally {
+      await central.close();
+    }
+  });
+
+  it('names the port when the embedded broker cannot listen', async () => {
+    const first = await startCentral({ dataDir: 'memory://', mqttPort: 0, httpPort: 0, logger: false });
+    try {
+      const port = Number(new URL(first.mqttUrl).port);
+      await expect(startCentral({ dataDir: 'memory://', mqttPort: port, httpPort: 0, logger: false })).rejects.toThrow(
+        new RegExp(`cannot start the embedded MQTT broker on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
+      );
+    } finally {
+      await first.close();
+    }
+  });
+});

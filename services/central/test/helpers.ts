@@ -1,0 +1,68 @@
+/**
+ * Shared bits of the central tests: message builders, a poller, a publisher.
+ */
+import { randomBytes } from 'node:crypto';
+import { deviceTopic, newId, type ObservationMessage } from '@sightline/contracts';
+import mqtt, { type MqttClient } from 'mqtt';
+
+/** A random suffix so devices, topics and share groups never collide across runs and files. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** A valid ObservationMessage with `count` detections; fields overridable. */
+export function observationMessage(
+  deviceId: string,
+  seq: number,
+  options: { cameraId?: string; capturedAt?: string; labels?: string[]; classId?: number } = {},
+): ObservationMessage {
+  const labels = options.labels ?? ['car', 'person'];
+  return {
+    schema: 'sightline/v1/observations',
+    id: newId(),
+    seq,
+    deviceId,
+    cameraId: options.cameraId ?? 'cam-1',
+    capturedAt: options.capturedAt ?? new Date(Date.UTC(2025, 4, 1, 8, 0, seq)).toISOString(),
+    frame: { width: 1280, height: 720, source: `frame-${seq}.jpg` },
+    model: { id: 'yolox-s' },
+    position: { lat: 52.37, lon: 4.89, accuracyM: 5, headingDeg: 90, source: 'gps' },
+    observations: labels.map((label, i) => ({
+      id: newId(),
+      label,
+      classId: options.classId ?? i,
+      score: 0.5 + i / 100,
+      box: [10 + i, 20, 110.5 + i, 220.25],
+    })),
+  };
+}
+
+/** Polls `probe` every 50 ms until `done` holds or `timeoutMs` passes; returns the last value. */
+export async function until<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** An MQTT client that publishes QoS 1 messages on device topics. */
+export interface Publisher {
+  client: MqttClient;
+  /** Publishes a message object as JSON on `sightline/v1/{deviceId}/observations`. */
+  send(deviceId: string, payload: ObservationMessage | string | Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function publisher(url: string, protocolVersion: 4 | 5 = 4): Promise<Publisher> {
+  const client = await mqtt.connectAsync(url, { clientId: unique('test-pub'), protocolVersion });
+  return {
+    client,
+    send: async (deviceId, payload) => {
+      const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+      await client.publishAsync(deviceTopic(deviceId, 'observations'), body, { qos: 1 });
+    },
+    close: () => client.endAsync(),
+  };
+}
