@@ -48,10 +48,16 @@ export interface AssignmentResult {
  *
  * @param cost `rows × cols` matrix (rows may have any equal length, including 0 rows/cols).
  * @param threshold a pair is matched only if its cost is **below** this; default `Infinity`.
+ * @param columns number of columns; needed only when `cost` has no rows (a tracker with no tracks
+ *   still has detections to report as unmatched). Default: the length of the first row.
  */
-export function linearAssignment(cost: readonly (readonly number[])[], threshold = Infinity): AssignmentResult {
+export function linearAssignment(
+  cost: readonly (readonly number[])[],
+  threshold = Infinity,
+  columns: number = cost[0]?.length ?? 0,
+): AssignmentResult {
   const rows = cost.length;
-  const cols = rows > 0 ? cost[0]!.length : 0;
+  const cols = columns;
   for (let i = 0; i < rows; i++) {
     const row = cost[i]!;
     if (row.length !== cols) {

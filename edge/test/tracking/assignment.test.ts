@@ -47,6 +47,7 @@ describe('linearAssignment', () => {
     expect(tall.unmatchedRows).toEqual([0, 2]);
     expect(linearAssignment([], 0.5)).toEqual({ matches: [], unmatchedRows: [], unmatchedCols: [] });
     expect(linearAssignment([[], []]).unmatchedRows).toEqual([0, 1]);
+    expect(linearAssignment([], 0.8, 3).unmatchedCols).toEqual([0, 1, 2]);
   });
 
   it('treats Infinity as forbidden and maximises the number of pairs without a threshold', () => {
