@@ -11,6 +11,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import Type, { type Static } from 'typebox';
+import { isUnavailableError } from '../db/errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -126,13 +127,21 @@ export function problem(status: number, detail: string, instance?: string, inval
 /**
  * Installs the error and not-found handlers that answer with problem documents. Register it on
  * the root instance before the route plugins. Errors of status 500 and above are logged; their
- * detail never leaks internals.
+ * detail never leaks internals. An unreachable database answers 503 with `Retry-After`.
  */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     const path = request.url.split('?')[0];
     if (error instanceof HttpProblem) {
       return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(problem(error.status, error.detail, path, error.invalidParams));
+    }
+    if (isUnavailableError(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .type(PROBLEM_CONTENT_TYPE)
+        .send(problem(503, 'the database is unavailable right now; try again shortly', path));
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) {

@@ -31,3 +31,21 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+const UNAVAILABLE_CLASSES = new Set(['08', '53', '57']);
+const UNAVAILABLE_STATES = new Set(['55000']); // "database ... is not currently accepting connections"
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE']);
+
+/**
+ * True when the error says the database cannot be reached or is not serving (connection refused
+ * or lost, server shutting down, too many connections) rather than that a query was wrong.
+ */
+export function isUnavailableError(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state !== undefined) return UNAVAILABLE_CLASSES.has(state.slice(0, 2)) || UNAVAILABLE_STATES.has(state);
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+}

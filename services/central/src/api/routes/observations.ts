@@ -50,7 +50,7 @@ export const observationRoutes: FastifyPluginAsyncTypebox<ObservationRoutesOptio
           'capture time range. Page with `limit` and the opaque `nextCursor`; pages never repeat or skip rows.',
         tags: ['observations'],
         querystring: ListQuery,
-        response: { 200: ObservationPage, ...problemResponses(400, 500) },
+        response: { 200: ObservationPage, ...problemResponses(400, 500, 503) },
       },
     },
     async (request) => {
@@ -94,7 +94,7 @@ export const observationRoutes: FastifyPluginAsyncTypebox<ObservationRoutesOptio
         summary: 'One observation by id',
         tags: ['observations'],
         params: Type.Object({ id: Type.String({ format: 'uuid', description: 'observation id' }) }),
-        response: { 200: ObservationItem, ...problemResponses(400, 404, 500) },
+        response: { 200: ObservationItem, ...problemResponses(400, 404, 500, 503) },
       },
     },
     async (request) => {
