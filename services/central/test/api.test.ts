@@ -202,6 +202,7 @@ describe.each(['postgres', 'pglite'] as const)('observations API on %s', (engine
     ['cursor=%00%01', 'cursor', /not a cursor/],
     ['device=a%20b', 'device', /letters, digits/],
     ['lable=bus', 'lable', /not a supported parameter/],
+    ['from=2025-05-02T00:00:00Z&to=2025-05-01T00:00:00Z', 'to', /must not be before from/],
   ])('rejects %s with 400 naming the parameter', async (query, name, reason) => {
     const body = await problemOf(`/v1/observations?${query}`);
     expect(body.detail).toContain(`query parameter '${name}'`);

@@ -63,6 +63,20 @@ describe('embedded mode (PGlite + aedes)', () => {
     }
   });
 
+  it('refuses a data directory another process holds, and takes over a stale lock', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { lockDataDir } = await import('../src/db/data-dir-lock');
+    const dir = join(dataDir, 'locked');
+    await writeFile(`${dir}.lock`, '1\n'); // pid 1 always runs
+    await expect(startCentral({ dataDir: dir, mqttPort: 0, httpPort: 0, logger: false })).rejects.toThrow(
+      `data directory ${dir} is in use by process 1; stop it or choose another data directory (SIGHTLINE_DATA_DIR)`,
+    );
+    await writeFile(`${dir}.lock`, '999999999\n'); // no such process
+    const lock = await lockDataDir(dir);
+    await expect(lockDataDir(dir)).rejects.toThrow(`in use by process ${process.pid}`);
+    await lock.release();
+  });
+
   it('runs in memory with memory://', async () => {
     const central = await startCentral({ dataDir: 'memory://', mqttPort: 0, httpPort: 0, logger: false });
     try {

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { lockDataDir } from './data-dir-lock';
 import { migrateToLatest } from './migrate';
 import type { Database } from './schema';
 
@@ -60,7 +61,8 @@ const pgTypes = {
  * - With `databaseUrl`: a `pg` pool against that PostgreSQL server. Safe to call from several
  *   processes at once (migrations take kysely's advisory lock).
  * - Without: embedded PGlite with its files in `dataDir` (default `.sightline/pgdata` under the
- *   current directory), or in memory when `dataDir` is `memory://`. One process per directory.
+ *   current directory), or in memory when `dataDir` is `memory://`. One process per directory:
+ *   a lock file `<dataDir>.lock` makes a second process fail with a clear error.
  *
  * Usage:
  * ```ts
@@ -103,14 +105,30 @@ function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): Databa
 }
 
 async function openPglite(dataDir = DEFAULT_DATA_DIR): Promise<DatabaseHandle> {
-  let location = dataDir;
-  if (dataDir !== IN_MEMORY) {
-    location = resolve(dataDir);
-    await mkdir(location, { recursive: true });
+  if (dataDir === IN_MEMORY) {
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(await PGlite.create(IN_MEMORY)) });
+    return { db, engine: 'pglite', close: once(() => db.destroy()) };
   }
-  const pglite = await PGlite.create(location);
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, engine: 'pglite', close: once(() => db.destroy()) };
+  const location = resolve(dataDir);
+  await mkdir(location, { recursive: true });
+  const lock = await lockDataDir(location);
+  try {
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(await PGlite.create(location)) });
+    return {
+      db,
+      engine: 'pglite',
+      close: once(async () => {
+        try {
+          await db.destroy();
+        } finally {
+          await lock.release();
+        }
+      }),
+    };
+  } catch (error) {
+    await lock.release();
+    throw new Error(`cannot open the embedded database in ${location}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -64,6 +64,10 @@ export interface BatcherCounters {
 /** Writes a batch in one transaction; throws the database error on failure. */
 export type BatchWriter = (items: readonly IngestItem[]) => Promise<BatchOutcome>;
 
+/**
+ * Queue + single writer: see the module comment. One instance per ingest; `push` from the MQTT
+ * handler, `idle`/`close` to wait for the writes.
+ */
 export class Batcher {
   readonly counters: BatcherCounters = {
     stored: 0,

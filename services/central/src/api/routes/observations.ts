@@ -62,6 +62,9 @@ export const observationRoutes: FastifyPluginAsyncTypebox<ObservationRoutesOptio
       }
       const fromDate = from === undefined ? undefined : parseTime('from', from);
       const toDate = to === undefined ? undefined : parseTime('to', to);
+      if (fromDate !== undefined && toDate !== undefined && toDate < fromDate) {
+        throw invalidParam('to', 'query', `must not be before from (${from}); the range is from <= capturedAt < to`);
+      }
 
       let query = db.selectFrom('observations').selectAll();
       if (device !== undefined) query = query.where('device_id', '=', device);

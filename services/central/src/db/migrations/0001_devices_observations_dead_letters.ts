@@ -7,6 +7,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 
+/** Creates the three tables and their indexes. */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('devices')
@@ -73,6 +74,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('dead_letters_received_at_idx').on('dead_letters').column('received_at').execute();
 }
 
+/** Drops the three tables (data is lost). */
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('dead_letters').execute();
   await db.schema.dropTable('observations').execute();
