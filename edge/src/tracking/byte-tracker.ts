@@ -50,12 +50,12 @@
  *   `trackBuffer / 30` seconds whatever the processing rate. Set `frameRate` to the rate at which
  *   `update` is usually called; a non-increasing time counts as one frame.
  * - **Duplicates.** ByteTrack's `remove_duplicate_stracks` drops the younger of any tracked/lost
- *   pair with IoU > 0.85. In an X-shaped crossing where NMS hides the rear object for a few frames,
- *   that pair is the two crossing objects, and one of them loses its id. Here a pair counts as a
- *   duplicate only if the tracked one was born after the lost one was last matched (it cannot be a
- *   different object seen at the same time), and the lost track *takes over* the new one (state,
- *   hits, votes) instead of both being kept or the newer simply deleted.
- * - Every predict step on a non-tracked track zeroes the height velocity first, as ByteTrack's
+ *   pair with IoU > 0.85 (the tracked one on a tie). In an X-shaped crossing where NMS hides the
+ *   rear object for a few frames, that pair is the two crossing objects, and one of them loses its
+ *   id. Here a pair counts as a duplicate only if the tracked one was born after the lost one was
+ *   last matched (it cannot be a different object seen at the same time), and the lost track
+ *   *takes over* the new one (state, hits, votes) instead of the newer simply being deleted.
+ * - Every predict step on a lost track zeroes the height velocity first, as ByteTrack's
  *   `STrack.predict` does (a lost box must not grow or shrink without evidence). Tentative tracks
  *   are predicted too (ByteTrack leaves them in place; with `minHits > 2` prediction matters).
  *
