@@ -68,6 +68,9 @@ describe('walking skeleton on real Postgres and Mosquitto', () => {
       databaseUrl: database.url,
       mqttUrl: process.env.SIGHTLINE_TEST_MQTT_URL,
       httpPort: 0,
+      // Its own shared-subscription group: other suites' central instances on the same broker
+      // must not take this test's messages.
+      mqttSharedGroup: `e2e-${deviceId}`,
       logger: false,
     });
     const config = parseAgentConfig(

@@ -1,4 +1,6 @@
 export * from './observation';
+export * from './traffic';
+export * from './device';
 export * from './topics';
 export * from './validate';
 export * from './ids';

@@ -1,6 +1,8 @@
 import { Compile } from 'typebox/compile';
 import type { TSchema, Static } from 'typebox';
 import { ObservationMessage } from './observation';
+import { TrafficCountMessage } from './traffic';
+import { StatsMessage, StatusInfoMessage } from './device';
 
 /** Result of validating an untrusted payload against a contract schema. */
 export type Validation<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -23,3 +25,12 @@ export function validator<S extends TSchema>(schema: S): (value: unknown) => Val
 
 /** Validates the payload of `sightline/v1/{deviceId}/observations`. */
 export const validateObservationMessage = validator(ObservationMessage);
+
+/** Validates the payload of `sightline/v1/{deviceId}/traffic`. */
+export const validateTrafficCountMessage = validator(TrafficCountMessage);
+
+/** Validates the payload of `sightline/v1/{deviceId}/stats`. */
+export const validateStatsMessage = validator(StatsMessage);
+
+/** Validates the payload of `sightline/v1/{deviceId}/status/info`. */
+export const validateStatusInfoMessage = validator(StatusInfoMessage);
