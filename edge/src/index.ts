@@ -9,3 +9,5 @@ export * from './publish/mqtt-publisher';
 export * from './publish/sequence';
 export * from './config';
 export * from './agent';
+export * from './tracking/index';
+export * from './analytics/index';
