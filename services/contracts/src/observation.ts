@@ -25,6 +25,43 @@ export const Position = Type.Object(
   { additionalProperties: false },
 );
 
+/** Pattern of a city category name: lower-case dot-separated levels of letters, digits and `_`. */
+export const CATEGORY_NAME_PATTERN = '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$';
+
+/**
+ * City category of an observation, from the model's taxonomy (`models/taxonomies/*.json`):
+ * lower-case dot-separated levels, most general first (`dumping.furniture.couch`, `road.pothole`,
+ * `traffic.car`), so a prefix (`dumping`, `road.crack`) selects a whole branch.
+ */
+export const CategoryName = Type.String({
+  pattern: CATEGORY_NAME_PATTERN,
+  minLength: 1,
+  maxLength: 128,
+  description: 'dot-separated city category, e.g. dumping.furniture.couch',
+});
+
+/**
+ * Announces the redacted evidence JPEG the device publishes for an observation on
+ * `sightline/v1/{deviceId}/evidence/{observationId}` (raw JPEG bytes, see `evidenceTopic`).
+ * The blob and the observation message travel on different topics, so either may arrive first;
+ * `sha256` ties the blob to the observation.
+ */
+export const EvidenceMeta = Type.Object(
+  {
+    contentType: Type.Literal('image/jpeg'),
+    /** Size of the JPEG in bytes. */
+    bytes: Type.Integer({ minimum: 1 }),
+    /** Lower-case hex SHA-256 of the JPEG bytes. */
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    /** Pixel size of the evidence image (the oriented frame). */
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+    /** What was made unrecoverable: every person box, the lower half of every vehicle box. */
+    redacted: Type.Array(Type.Union([Type.Literal('persons'), Type.Literal('vehicle-lower-halves')]), { maxItems: 2 }),
+  },
+  { additionalProperties: false },
+);
+
 /** One detected object in one frame. Its `id` (UUIDv7) makes storage idempotent. */
 export const Observation = Type.Object(
   {
@@ -33,6 +70,10 @@ export const Observation = Type.Object(
     classId: Type.Integer({ minimum: 0 }),
     score: Type.Number({ minimum: 0, maximum: 1 }),
     box: BoxXyxy,
+    /** City category from the model's taxonomy; absent when the label is not mapped or scores below the category's minimum. */
+    category: Type.Optional(CategoryName),
+    /** Present when the device publishes a redacted evidence JPEG for this observation. */
+    evidence: Type.Optional(EvidenceMeta),
   },
   { additionalProperties: false },
 );
@@ -69,4 +110,5 @@ export const ObservationMessage = Type.Object(
 
 export type Position = Type.Static<typeof Position>;
 export type Observation = Type.Static<typeof Observation>;
+export type EvidenceMeta = Type.Static<typeof EvidenceMeta>;
 export type ObservationMessage = Type.Static<typeof ObservationMessage>;

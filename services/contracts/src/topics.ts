@@ -18,6 +18,20 @@ export function allDevicesFilter(kind: TopicKind): string {
 }
 
 /**
+ * Topic of the redacted evidence JPEG of one observation:
+ * `sightline/v1/{deviceId}/evidence/{observationId}` (QoS 1, not retained, payload = JPEG bytes).
+ * `parseTopic` gives `{ kind: 'evidence', rest: [observationId] }` back.
+ */
+export function evidenceTopic(deviceId: string, observationId: string): string {
+  return `${TOPIC_ROOT}/${deviceId}/evidence/${observationId}`;
+}
+
+/** Subscription filter for the evidence of every device and observation: `sightline/v1/+/evidence/+`. */
+export function allDevicesEvidenceFilter(): string {
+  return `${TOPIC_ROOT}/+/evidence/+`;
+}
+
+/**
  * Splits `sightline/v1/{deviceId}/{kind}[/...]` into its parts.
  * @returns `undefined` when the topic is not under `sightline/v1/`.
  */
