@@ -1,3 +1,4 @@
 export * from './manifest';
 export * from './resolve';
 export * from './pull';
+export * from './taxonomy';

@@ -56,6 +56,11 @@ export interface ModelManifest extends PinnedFile {
   defaults: { score: number; iou: number };
   /** Class names indexed by class id. */
   labels: string[];
+  /**
+   * Taxonomy mapping `labels` to city categories: a shipped id (`coco`, `rdd2022` →
+   * `models/taxonomies/<id>.json`) or a path; see `loadTaxonomy`. Absent: observations carry no category.
+   */
+  taxonomy?: string;
 }
 
 /** A list of sample frames pinned by content (`models/manifests/samples.json`). */
