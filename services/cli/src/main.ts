@@ -4,18 +4,35 @@
  * One file per command under `commands/`.
  */
 import { UsageError } from './args';
-import { centralCommand, centralUsage } from './commands/central';
-import { demoCommand, demoUsage } from './commands/demo';
-import { detectCommand, detectUsage } from './commands/detect';
-import { edgeCommand, edgeUsage } from './commands/edge';
-import { schemasCommand } from './commands/schemas';
 
-const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
-  detect: { run: (argv) => detectCommand(argv), usage: detectUsage },
-  edge: { run: edgeCommand, usage: edgeUsage },
-  central: { run: centralCommand, usage: centralUsage },
-  demo: { run: demoCommand, usage: demoUsage },
-  schemas: { run: schemasCommand, usage: 'usage: sightline schemas   (prints the MQTT message JSON Schemas)' },
+/** A command: its `run` (returns the exit status) and its usage text. */
+interface Command {
+  run: (argv: string[]) => Promise<number>;
+  usage: string;
+}
+
+// Loaded on demand: `detect` should not pay for Fastify and PGlite, nor `central` for onnxruntime.
+const commands: Record<string, () => Promise<Command>> = {
+  detect: async () => {
+    const m = await import('./commands/detect');
+    return { run: (argv) => m.detectCommand(argv), usage: m.detectUsage };
+  },
+  edge: async () => {
+    const m = await import('./commands/edge');
+    return { run: m.edgeCommand, usage: m.edgeUsage };
+  },
+  central: async () => {
+    const m = await import('./commands/central');
+    return { run: m.centralCommand, usage: m.centralUsage };
+  },
+  demo: async () => {
+    const m = await import('./commands/demo');
+    return { run: m.demoCommand, usage: m.demoUsage };
+  },
+  schemas: async () => {
+    const m = await import('./commands/schemas');
+    return { run: m.schemasCommand, usage: 'usage: sightline schemas   (prints the MQTT message JSON Schemas)' };
+  },
 };
 
 const overview = `usage: sightline <command> [options]
@@ -35,11 +52,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${overview}\n`);
     return name ? 0 : 2;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     process.stderr.write(`sightline: unknown command "${name}"\n\n${overview}\n`);
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
