@@ -48,8 +48,13 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
     mqttUrl: config.mqtt.url,
     username: config.mqtt.username,
     password: config.mqtt.password,
-    seqFile: join(config.stateDir ?? `.sightline/edge-${config.deviceId}`, 'seq'),
+    protocolVersion: config.mqtt.protocolVersion,
+    sessionExpirySeconds: config.mqtt.sessionExpirySeconds,
+    inFlightWindow: config.mqtt.inFlightWindow,
+    spoolFile: join(config.stateDir ?? `.sightline/edge-${config.deviceId}`, 'spool.sqlite'),
+    spoolMaxBytes: config.spool?.maxBytes,
     info: { model: manifest.id, cameras: config.cameras.map((c) => c.id) },
+    logger: log,
   });
   const stats: AgentStats = { frames: 0, failed: 0, messages: 0, observations: 0 };
   try {

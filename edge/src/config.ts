@@ -44,9 +44,29 @@ export const AgentConfig = Type.Object(
         url: Type.String({ pattern: '^(mqtts?|wss?|tcp)://' }),
         username: Type.Optional(Type.String()),
         password: Type.Optional(Type.String()),
+        /** 4 = MQTT 3.1.1 (default, every broker), 5 = MQTT 5. */
+        protocolVersion: Type.Optional(Type.Union([Type.Literal(4), Type.Literal(5)])),
+        /** MQTT 5: seconds the broker keeps the device's session while it is offline; default 604800 (7 days). */
+        sessionExpirySeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295 })),
+        /** Spooled messages on the wire awaiting PUBACK at once; default 100 (capped by the broker's Receive Maximum). */
+        inFlightWindow: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535 })),
       },
       { additionalProperties: false },
     ),
+    /** The outbox spool (`<stateDir>/spool.sqlite`): every message waits here until the broker acknowledged it. */
+    spool: Type.Optional(
+      Type.Object(
+        {
+          /** Bound in bytes (topic + payload); when full the oldest messages are dropped and counted. Default 268435456 (256 MiB). */
+          maxBytes: Type.Optional(Type.Integer({ minimum: 65_536 })),
+          /** On a clean stop, how long to wait for the spool to drain before leaving the rest for the next start; default 10. */
+          flushOnStopSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 3600 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Seconds between health reports on `sightline/v1/<deviceId>/stats`; default 30. */
+    statsIntervalSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 86_400 })),
     model: Type.Optional(
       Type.Object(
         {
@@ -61,7 +81,7 @@ export const AgentConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    /** Folder for the agent's state (message counter); default `.sightline/edge-<deviceId>`. */
+    /** Folder for the agent's state (the outbox spool with the message counter); default `.sightline/edge-<deviceId>`. */
     stateDir: Type.Optional(Type.String({ minLength: 1 })),
     cameras: Type.Array(CameraConfig, { minItems: 1 }),
   },

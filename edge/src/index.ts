@@ -6,7 +6,7 @@ export * from './sources/frame';
 export * from './sources/directory';
 export * from './sources/capture-time';
 export * from './publish/mqtt-publisher';
-export * from './publish/sequence';
+export * from './publish/spool';
 export * from './config';
 export * from './agent';
 export * from './tracking/index';
