@@ -7,6 +7,7 @@ export * from './sources/directory';
 export * from './sources/capture-time';
 export * from './publish/mqtt-publisher';
 export * from './publish/spool';
+export * from './stats/index';
 export * from './config';
 export * from './agent';
 export * from './tracking/index';
