@@ -4,6 +4,8 @@ import { newId } from '@sightline/contracts';
 import { resolveModel } from '@sightline/models';
 import type { AgentConfig, CameraConfig } from './config';
 import { MqttPublisher } from './publish/mqtt-publisher';
+import { HealthRecorder } from './stats/health-recorder';
+import { StatsReporter } from './stats/stats-reporter';
 import { readImageFrames } from './sources/directory';
 import { ObjectDetector } from './vision/detector';
 
@@ -13,10 +15,12 @@ export interface AgentStats {
   frames: number;
   /** Frames the detector could not process (corrupt image, over the pixel limit, ...). */
   failed: number;
-  /** Observation messages acknowledged by the broker (one per frame with detections). */
+  /** Observation messages spooled for the broker (one per frame with detections). */
   messages: number;
   /** Observations (detected objects) in those messages. */
   observations: number;
+  /** Messages (of any kind) still in the spool at exit, unacknowledged; sent after the next start. */
+  unsent: number;
 }
 
 /** Options of {@link runAgent}. */
@@ -28,14 +32,18 @@ export interface AgentRunOptions {
 
 /**
  * Runs the edge agent: for every camera, frames → detector → one ObservationMessage per frame
- * with detections → MQTT. Cameras run concurrently and share one detector session.
- * Returns when every source is exhausted (or `signal` aborts), after the broker acknowledged
- * every message and the retained status says `stopped`.
+ * with detections → spool → MQTT, plus a StatsMessage every `statsIntervalSeconds`. Cameras run
+ * concurrently and share one detector session. The broker need not be reachable: messages wait
+ * in the spool (`<stateDir>/spool.sqlite`) until it is.
+ * Returns when every source is exhausted (or `signal` aborts), after the spool drained (or
+ * `spool.flushOnStopSeconds` passed; the rest is sent after the next start, see `unsent`) and the
+ * retained status says `stopped`.
  *
- * @throws Error when the model cannot be resolved or the broker never accepts a connection.
+ * @throws Error when the model cannot be resolved or the spool cannot be opened.
  */
 export async function runAgent(config: AgentConfig, options: AgentRunOptions = {}): Promise<AgentStats> {
   const log = options.logger ?? pino({ name: 'sightline-edge' });
+  const startedAt = new Date().toISOString();
   const { manifest, path: modelPath } = await resolveModel(config.model?.id ?? 'yolox-nano');
   const detector = await ObjectDetector.create({
     manifest,
@@ -53,13 +61,16 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
     inFlightWindow: config.mqtt.inFlightWindow,
     spoolFile: join(config.stateDir ?? `.sightline/edge-${config.deviceId}`, 'spool.sqlite'),
     spoolMaxBytes: config.spool?.maxBytes,
+    startedAt,
     info: { model: manifest.id, cameras: config.cameras.map((c) => c.id) },
     logger: log,
   });
-  const stats: AgentStats = { frames: 0, failed: 0, messages: 0, observations: 0 };
+  const health = new HealthRecorder();
+  const reporter = new StatsReporter({ sink: publisher, recorder: health, startedAt, intervalSeconds: config.statsIntervalSeconds, logger: log });
+  const stats: AgentStats = { frames: 0, failed: 0, messages: 0, observations: 0, unsent: 0 };
   try {
-    await publisher.waitConnected(30_000);
-    log.info({ deviceId: config.deviceId, mqtt: config.mqtt.url, model: manifest.id }, 'edge agent connected');
+    reporter.start();
+    log.info({ deviceId: config.deviceId, mqtt: config.mqtt.url, model: manifest.id, spool: publisher.spoolStats }, 'edge agent started');
     const score = config.model?.score ?? manifest.defaults.score;
     const iou = config.model?.iou ?? manifest.defaults.iou;
 
@@ -76,16 +87,22 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
         },
         (file, error) => {
           stats.failed += 1;
+          health.frameIn();
+          health.frameDropped();
           log.warn({ camera: camera.id, file, err: error.message }, 'frame skipped');
         },
       );
       for await (const frame of frames) {
         stats.frames += 1;
+        health.frameIn();
         let result;
         try {
+          const start = performance.now();
           result = await detector.detect(frame.image, { score, iou });
+          health.frameProcessed(performance.now() - start);
         } catch (err) {
           stats.failed += 1;
+          health.frameDropped();
           log.warn({ camera: camera.id, file: frame.source, err: (err as Error).message }, 'frame failed');
           continue;
         }
@@ -111,7 +128,9 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
     };
     await Promise.all(config.cameras.map(runCamera));
   } finally {
-    await publisher.close();
+    await reporter.stop().catch((err: Error) => log.warn({ err: err.message }, 'last stats report failed'));
+    const closed = await publisher.close((config.spool?.flushOnStopSeconds ?? 10) * 1000);
+    stats.unsent = closed.unsent;
     await detector.close();
   }
   log.info(stats, 'edge agent finished');
