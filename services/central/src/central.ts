@@ -5,15 +5,16 @@
  * MQTT broker ──▶ ingest (check, batch, idempotent insert) ──▶ Postgres / PGlite ──▶ API (Fastify)
  * ```
  */
+import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { buildApi } from './api/server';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded';
-import { openDatabase, type DatabaseHandle } from './db/connect';
+import { DEFAULT_DATA_DIR, openDatabase, redactUrl, type DatabaseHandle } from './db/connect';
 import type { Database } from './db/schema';
 import type { BatcherOptions } from './ingest/batcher';
-import { startIngest, type Ingest, type IngestStats } from './ingest/ingest';
+import { DEFAULT_SHARED_GROUP, defaultIngestClientId, startIngest, type Ingest, type IngestOptions, type IngestStats } from './ingest/ingest';
 
 /** Configuration of {@link startCentral}; every field is optional. */
 export interface CentralConfig {
@@ -32,6 +33,20 @@ export interface CentralConfig {
    * Tests sharing one broker should pass a unique group (or null) so their instances don't split messages.
    */
   mqttSharedGroup?: string | null;
+  /** Broker user name and password (alternatively inside `mqttUrl`). */
+  mqttUsername?: string;
+  mqttPassword?: string;
+  /**
+   * MQTT client id of this ingest worker = the name of its persistent session on the broker.
+   * Default: {@link defaultIngestClientId} of the host, shared group and database, which is
+   * stable across restarts. Several workers of one deployment on one host need distinct ids.
+   */
+  ingestClientId?: string;
+  /**
+   * How long the broker keeps this worker's session while it is disconnected, in seconds
+   * (default 7 days; MQTT 5). 0 = clean session (no redelivery after a crash).
+   */
+  mqttSessionExpirySeconds?: number;
   /** Interface the API (and the embedded broker) listen on (default `127.0.0.1`). */
   httpHost?: string;
   /** API port (default 8080; 0 = any free port). */
@@ -40,8 +55,8 @@ export interface CentralConfig {
   logger?: Logger | false;
   /** Level of the default logger (default `info`). */
   logLevel?: string;
-  /** Ingest tuning: payload limit and batching / retry. */
-  ingest?: { maxPayloadBytes?: number; batcher?: Partial<BatcherOptions> };
+  /** Ingest tuning: payload limit and batching / retry; a hook called after each commit. */
+  ingest?: { maxPayloadBytes?: number; batcher?: Partial<BatcherOptions>; onCommitted?: IngestOptions['onCommitted'] };
 }
 
 /** A running central service. */
@@ -52,8 +67,8 @@ export interface Central {
   mqttUrl: string;
   /** The database (typed), for tests and tools. */
   db: Kysely<Database>;
-  /** The ingest's counters, and a way to wait until everything received is stored. */
-  ingest: { stats(): IngestStats; idle(): Promise<void> };
+  /** The ingest's counters, its MQTT client id, and a way to wait until everything received is stored. */
+  ingest: { clientId: string; stats(): IngestStats; idle(): Promise<void> };
   /** Stops the API, the ingest (writing what it holds), the embedded broker and the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -101,11 +116,18 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
     cleanups.push(() => database.close());
     logger?.info({ engine: database.engine }, 'database ready');
 
+    const group = config.mqttSharedGroup === undefined ? DEFAULT_SHARED_GROUP : config.mqttSharedGroup;
+    const databaseIdentity = config.databaseUrl ? redactUrl(config.databaseUrl) : resolve(config.dataDir ?? DEFAULT_DATA_DIR);
     const ingest: Ingest = await startIngest(database.db, {
       mqttUrl,
       // aedes speaks MQTT 3.1.1 only, hence no shared subscription in embedded mode.
       protocolVersion: broker ? 4 : (config.mqttProtocolVersion ?? 5),
-      ...(config.mqttSharedGroup !== undefined ? { sharedGroup: config.mqttSharedGroup } : {}),
+      sharedGroup: group,
+      clientId: config.ingestClientId ?? defaultIngestClientId(`${group ?? '(plain)'} ${databaseIdentity}`),
+      ...(config.mqttUsername !== undefined ? { username: config.mqttUsername } : {}),
+      ...(config.mqttPassword !== undefined ? { password: config.mqttPassword } : {}),
+      ...(config.mqttSessionExpirySeconds !== undefined ? { sessionExpirySeconds: config.mqttSessionExpirySeconds } : {}),
+      ...(config.ingest?.onCommitted ? { onCommitted: config.ingest.onCommitted } : {}),
       ...(config.ingest?.maxPayloadBytes !== undefined ? { maxPayloadBytes: config.ingest.maxPayloadBytes } : {}),
       ...(config.ingest?.batcher ? { batcher: config.ingest.batcher } : {}),
       ...(logger ? { logger: logger.child({ component: 'ingest' }) } : {}),
@@ -122,7 +144,7 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
         brokerConnected: () => ingest.connected(),
         ingestStats: () => {
           const s = ingest.stats();
-          return { received: s.received, stored: s.stored, deadLettered: s.deadLettered, pending: s.pending, writeFailures: s.writeFailures };
+          return { received: s.received, stored: s.stored, deadLettered: s.deadLettered, pending: s.pending, writeFailures: s.writeFailures, acknowledged: s.acknowledged };
         },
       },
     });
@@ -136,14 +158,14 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
     const port = typeof address === 'object' && address !== null ? address.port : (config.httpPort ?? 8080);
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     const apiUrl = `http://${urlHost}:${port}`;
-    logger?.info({ apiUrl, mqttUrl, subscription: ingest.subscription }, 'central started');
+    logger?.info({ apiUrl, mqttUrl: redactUrl(mqttUrl), subscriptions: ingest.subscriptions, ingestClientId: ingest.clientId }, 'central started');
 
     let closed: Promise<void> | undefined;
     return {
       apiUrl,
       mqttUrl,
       db: database.db,
-      ingest: { stats: () => ingest.stats(), idle: () => ingest.idle() },
+      ingest: { clientId: ingest.clientId, stats: () => ingest.stats(), idle: () => ingest.idle() },
       close: () => (closed ??= closeAll()),
     };
   } catch (error) {

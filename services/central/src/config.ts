@@ -10,6 +10,9 @@
  * | `SIGHTLINE_MQTT_PORT` | embedded broker port (0 = any free port) | 1883 |
  * | `SIGHTLINE_MQTT_PROTOCOL` | `5` or `4` (MQTT 3.1.1) for `MQTT_URL` | 5 |
  * | `SIGHTLINE_MQTT_SHARED_GROUP` | shared subscription group; `none` = plain subscription | `sightline-ingest` |
+ * | `MQTT_USERNAME`, `MQTT_PASSWORD` | broker credentials (or in `MQTT_URL`) | unset |
+ * | `SIGHTLINE_INGEST_ID` | MQTT client id = persistent session of this ingest worker | `sightline-ingest-<host>-<hash of group and database>` |
+ * | `SIGHTLINE_INGEST_SESSION_EXPIRY` | seconds the broker keeps the session while central is down; 0 = clean session | 604800 (7 days) |
  * | `HOST` | API (and embedded broker) interface | `127.0.0.1` |
  * | `PORT` | API port (0 = any free port) | 8080 |
  * | `LOG_LEVEL` | pino level: fatal, error, warn, info, debug, trace, silent | `info` |
@@ -76,6 +79,26 @@ export function loadCentralConfig(env: NodeJS.ProcessEnv = process.env): LoadedC
       throw new ConfigError(`SIGHTLINE_MQTT_SHARED_GROUP must be a name without '/', '+' or '#' (or "none"), got "${group}"`);
     }
     config.mqttSharedGroup = group === 'none' ? null : group;
+  }
+
+  const username = get('MQTT_USERNAME');
+  if (username !== undefined) config.mqttUsername = username;
+  const password = env.MQTT_PASSWORD; // not trimmed: a password may end in a space
+  if (password !== undefined && password !== '') config.mqttPassword = password;
+  const ingestId = get('SIGHTLINE_INGEST_ID');
+  if (ingestId !== undefined) {
+    if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(ingestId)) {
+      throw new ConfigError(`SIGHTLINE_INGEST_ID must be 1-128 letters, digits, '_', '-', '.' or ':', got "${ingestId}"`);
+    }
+    config.ingestClientId = ingestId;
+  }
+  const expiry = get('SIGHTLINE_INGEST_SESSION_EXPIRY');
+  if (expiry !== undefined) {
+    const seconds = Number(expiry);
+    if (!/^\d+$/.test(expiry) || seconds > 4_294_967_295) {
+      throw new ConfigError(`SIGHTLINE_INGEST_SESSION_EXPIRY must be whole seconds from 0 to 4294967295 (0 = clean session), got "${expiry}"`);
+    }
+    config.mqttSessionExpirySeconds = seconds;
   }
 
   const host = get('HOST');

@@ -16,7 +16,16 @@ export type {
   DeadLetterRow,
 } from './db/schema';
 export { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './broker/embedded';
-export { startIngest, DEFAULT_SHARED_GROUP, type Ingest, type IngestOptions, type IngestStats } from './ingest/ingest';
+export {
+  startIngest,
+  defaultIngestClientId,
+  DEFAULT_SHARED_GROUP,
+  DEFAULT_SESSION_EXPIRY_SECONDS,
+  type Ingest,
+  type IngestOptions,
+  type IngestStats,
+} from './ingest/ingest';
 export { DEFAULT_BATCHER_OPTIONS, type BatcherOptions } from './ingest/batcher';
-export { DEFAULT_MAX_PAYLOAD_BYTES, decodeObservationMessage } from './ingest/decode';
+export { DEFAULT_MAX_PAYLOAD_BYTES, decodeDeviceMessage, type DecodedMessage } from './ingest/decode';
+export type { DeviceRecord } from './ingest/items';
 export { buildApi, type ApiOptions, type ApiServer } from './api/server';

@@ -8,17 +8,21 @@ import type { IngestItem } from '../src/ingest/items';
 import type { BatchOutcome } from '../src/ingest/store';
 import { observationMessage, until } from './helpers';
 
-const item = (seq: number): IngestItem => ({
+const item = (seq: number, acks?: number[]): IngestItem => ({
   kind: 'store',
   topic: 'sightline/v1/dev-1/observations',
   payload: Buffer.from('{}'),
   receivedAt: new Date(),
-  message: observationMessage('dev-1', seq, { labels: ['car'] }),
+  record: { kind: 'observations', deviceId: 'dev-1', message: observationMessage('dev-1', seq, { labels: ['car'] }) },
+  ...(acks ? { ack: () => acks.push(seq) } : {}),
 });
+
+const seqOf = (i: IngestItem): number => (i.kind === 'store' && i.record.kind === 'observations' ? i.record.message.seq : -1);
 
 const outcome = (items: readonly IngestItem[]): BatchOutcome => ({
   messagesStored: items.filter((i) => i.kind === 'store').length,
   observationsInserted: items.filter((i) => i.kind === 'store').length,
+  trafficMessagesInserted: 0,
   deadLettersStored: items.filter((i) => i.kind === 'dead-letter').length,
 });
 
@@ -41,7 +45,7 @@ function fakeDatabase() {
         failNext -= 1;
         throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
       }
-      if (items.some((i) => i.kind === 'store' && i.message.seq === rejectSeq)) {
+      if (items.some((i) => seqOf(i) === rejectSeq)) {
         throw Object.assign(new Error('integer out of range'), { code: '22003' });
       }
       committed.push([...items]);
@@ -70,7 +74,7 @@ describe('Batcher', () => {
     db.failTimes(5);
     for (let i = 1; i <= 25; i++) batcher.push(item(i));
     await batcher.idle();
-    const seqs = db.committed.flat().map((i) => (i.kind === 'store' ? i.message.seq : -1));
+    const seqs = db.committed.flat().map(seqOf);
     expect(seqs).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(batcher.counters).toMatchObject({ stored: 25, writeFailures: 5, lastWriteError: 'connection refused' });
     expect(batcher.pending).toBe(0);
@@ -83,7 +87,7 @@ describe('Batcher', () => {
     for (let i = 1; i <= 5; i++) batcher.push(item(i));
     await batcher.idle();
     const written = db.committed.flat();
-    expect(written.filter((i) => i.kind === 'store').map((i) => (i.kind === 'store' ? i.message.seq : 0))).toEqual([1, 2, 4, 5]);
+    expect(written.filter((i) => i.kind === 'store').map(seqOf)).toEqual([1, 2, 4, 5]);
     const letters = written.filter((i) => i.kind === 'dead-letter');
     expect(letters).toEqual([
       expect.objectContaining({ reason: 'database rejected the message: integer out of range (SQLSTATE 22003)', deviceId: 'dev-1' }),
@@ -107,7 +111,34 @@ describe('Batcher', () => {
     await batcher.idle();
   });
 
-  it('on close, writes what it holds, or gives up after the timeout and says how much was lost', async () => {
+  it('acknowledges each item after its batch committed, in arrival order, never before', async () => {
+    const db = fakeDatabase();
+    const acks: number[] = [];
+    const batcher = new Batcher(db.write, { maxBatch: 4, maxDelayMs: 5, retryInitialMs: 5, retryMaxMs: 5 });
+    db.failTimes(Infinity);
+    db.rejectSeq(6);
+    for (let i = 1; i <= 10; i++) batcher.push(item(i, acks));
+    await until(() => batcher.counters.writeFailures, (n) => n >= 3, 1000);
+    expect(acks).toEqual([]); // the database is failing: nothing acknowledged yet
+    db.failTimes(0);
+    await batcher.idle();
+    expect(acks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // 6 was dead-lettered, which is a commit too
+    const committedSeqs = db.committed.flat().map(seqOf);
+    expect(committedSeqs).toContain(10);
+  });
+
+  it('flushes a partial batch once items stop arriving (idleFlushMs), long before maxDelayMs', async () => {
+    const db = fakeDatabase();
+    const batcher = new Batcher(db.write, { maxBatch: 1000, maxDelayMs: 5000, idleFlushMs: 5 });
+    const started = Date.now();
+    for (let i = 1; i <= 20; i++) batcher.push(item(i));
+    await until(() => db.committed.length, (n) => n >= 1, 2000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(db.committed[0]).toHaveLength(20);
+    await batcher.close(100);
+  });
+
+  it('on close, writes what it holds, or gives up after the timeout leaving the rest unacknowledged', async () => {
     const db = fakeDatabase();
     const batcher = new Batcher(db.write, { maxDelayMs: 1000 });
     batcher.push(item(1));
@@ -118,10 +149,12 @@ describe('Batcher', () => {
     const down = fakeDatabase();
     down.failTimes(Infinity);
     const stuck = new Batcher(down.write, { maxDelayMs: 1, retryInitialMs: 10, retryMaxMs: 10 });
-    stuck.push(item(1));
-    stuck.push(item(2));
+    const acks: number[] = [];
+    stuck.push(item(1, acks));
+    stuck.push(item(2, acks));
     const started = Date.now();
     expect(await stuck.close(100)).toBe(2);
     expect(Date.now() - started).toBeLessThan(1000);
+    expect(acks).toEqual([]); // the broker keeps them for the next session
   });
 });

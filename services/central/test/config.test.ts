@@ -20,6 +20,10 @@ describe('loadCentralConfig', () => {
         SIGHTLINE_MQTT_PORT: '0',
         SIGHTLINE_MQTT_PROTOCOL: '4',
         SIGHTLINE_MQTT_SHARED_GROUP: 'none',
+        MQTT_USERNAME: 'central',
+        MQTT_PASSWORD: 'pw ',
+        SIGHTLINE_INGEST_ID: 'ingest-a.1',
+        SIGHTLINE_INGEST_SESSION_EXPIRY: '0',
         HOST: '0.0.0.0',
         PORT: '9000',
         LOG_LEVEL: 'debug',
@@ -31,6 +35,10 @@ describe('loadCentralConfig', () => {
       mqttPort: 0,
       mqttProtocolVersion: 4,
       mqttSharedGroup: null,
+      mqttUsername: 'central',
+      mqttPassword: 'pw ',
+      ingestClientId: 'ingest-a.1',
+      mqttSessionExpirySeconds: 0,
       httpHost: '0.0.0.0',
       httpPort: 9000,
       logLevel: 'debug',
@@ -47,6 +55,8 @@ describe('loadCentralConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     [{ SIGHTLINE_MQTT_PROTOCOL: '3' }, 'SIGHTLINE_MQTT_PROTOCOL must be 5 (MQTT 5) or 4 (MQTT 3.1.1), got "3"'],
     [{ SIGHTLINE_MQTT_SHARED_GROUP: 'a/b' }, 'SIGHTLINE_MQTT_SHARED_GROUP must be a name without'],
+    [{ SIGHTLINE_INGEST_ID: 'a b' }, `SIGHTLINE_INGEST_ID must be 1-128 letters, digits, '_', '-', '.' or ':', got "a b"`],
+    [{ SIGHTLINE_INGEST_SESSION_EXPIRY: '1h' }, 'SIGHTLINE_INGEST_SESSION_EXPIRY must be whole seconds from 0 to 4294967295 (0 = clean session), got "1h"'],
   ])('rejects %o', (env, message) => {
     expect(() => loadCentralConfig(env)).toThrow(ConfigError);
     expect(() => loadCentralConfig(env)).toThrow(message);

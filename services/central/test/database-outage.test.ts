@@ -34,6 +34,7 @@ describe('database outage during ingest', () => {
       // MQTT 3.1.1 with a plain subscription: the other supported broker mode.
       mqttProtocolVersion: 4,
       mqttSharedGroup: null,
+      mqttSessionExpirySeconds: 0, // MQTT 3.1.1 sessions never expire: keep none on the shared broker
       httpPort: 0,
       logger: false,
       ingest: { batcher: { retryInitialMs: 50, retryMaxMs: 300 } },

@@ -1,9 +1,15 @@
 /**
  * The ingest batcher: collects checked messages arriving close together and writes them to the
- * database in one transaction, retrying until the database takes them.
+ * database in one transaction, retrying until the database takes them, and only then
+ * acknowledges them to the broker.
  *
- * - A batch is written when `maxBatch` items are waiting or `maxDelayMs` after the first one
- *   arrived, whichever is first; while a write runs, new items wait for the next batch.
+ * - A batch is written when `maxBatch` items are waiting, `maxDelayMs` after the first one
+ *   arrived, or when no item arrived for `idleFlushMs`, whichever is first; while a write runs,
+ *   new items wait for the next batch, which starts as soon as the write ends (group commit).
+ *   The idle flush matters because the broker stops sending once the unacknowledged window is
+ *   full (MQTT receive maximum / Mosquitto `max_inflight_messages`): waiting longer for more
+ *   items would only wait for messages that cannot come before the acknowledgements.
+ * - After a batch commits, each item's `ack` (the MQTT PUBACK) is called, in arrival order.
  * - When the database is down (anything but a data error), the same batch is retried with
  *   exponential backoff (`retryInitialMs` doubling up to `retryMaxMs`, with jitter). Items stay
  *   in memory meanwhile; nothing is dropped. Above `highWaterMark` waiting items, {@link
@@ -12,8 +18,8 @@
  *   range), the batch is split and written item by item; the offending message becomes a dead
  *   letter with the database's reason, and its neighbours are stored.
  *
- * Sharp edge: waiting items live in process memory. If the process dies while the database is
- * down, the messages it had acknowledged to the broker are lost.
+ * Waiting items live in process memory but are not acknowledged yet: if the process dies, the
+ * broker still holds them (persistent session) and delivers them again after the restart.
  */
 import type { Logger } from 'pino';
 import { describeError, isDataError } from '../db/errors';
@@ -23,10 +29,12 @@ import type { BatchOutcome } from './store';
 
 /** Tuning of the {@link Batcher}; every field has a default. */
 export interface BatcherOptions {
-  /** Most items per transaction (default 200). */
+  /** Most items per transaction (default 500). */
   maxBatch: number;
   /** Longest wait before writing a partial batch, in milliseconds (default 50). */
   maxDelayMs: number;
+  /** Write a partial batch when no item arrived for this many milliseconds (default 5). */
+  idleFlushMs: number;
   /** First retry delay after a failed write, in milliseconds (default 100). */
   retryInitialMs: number;
   /** Cap of the retry delay, in milliseconds (default 5000). */
@@ -35,9 +43,11 @@ export interface BatcherOptions {
   highWaterMark: number;
 }
 
+/** Defaults of {@link BatcherOptions}. */
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
-  maxBatch: 200,
+  maxBatch: 500,
   maxDelayMs: 50,
+  idleFlushMs: 5,
   retryInitialMs: 100,
   retryMaxMs: 5000,
   highWaterMark: 20_000,
@@ -45,10 +55,14 @@ export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
 
 /** Running totals of the batcher since start. */
 export interface BatcherCounters {
-  /** Observation messages committed to the database (a re-delivered message counts again). */
+  /** Device messages committed to the database, of every kind (a re-delivered message counts again). */
   stored: number;
   /** Observation rows newly inserted (re-delivered observation ids excluded). */
   observationsInserted: number;
+  /** Traffic messages whose counts were added (re-delivered ids excluded). */
+  trafficMessagesInserted: number;
+  /** Messages acknowledged without storing anything (e.g. a cleared retained status). */
+  skipped: number;
   /** Dead letters committed to the database. */
   deadLettered: number;
   /** Transactions committed (each holds up to `maxBatch` messages). */
@@ -72,6 +86,8 @@ export class Batcher {
   readonly counters: BatcherCounters = {
     stored: 0,
     observationsInserted: 0,
+    trafficMessagesInserted: 0,
+    skipped: 0,
     deadLettered: 0,
     transactions: 0,
     writeFailures: 0,
@@ -81,6 +97,8 @@ export class Batcher {
   private readonly options: BatcherOptions;
   private readonly queue: IngestItem[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** When the first item of the batch being gathered arrived (ms since epoch). */
+  private firstAt: number | undefined;
   private running = false;
   private closing = false;
   private deadline = Infinity;
@@ -127,6 +145,8 @@ export class Batcher {
 
   /**
    * Stops accepting items and writes what is queued, retrying until `timeoutMs` has passed.
+   * Abandoned items are not acknowledged: with a persistent session the broker delivers them
+   * again on the next connection.
    * @returns number of items abandoned because the database stayed unavailable (also logged).
    */
   async close(timeoutMs = 10_000): Promise<number> {
@@ -138,7 +158,7 @@ export class Batcher {
     await this.idle();
     const abandoned = this.queue.length;
     if (abandoned > 0) {
-      this.logger?.error({ abandoned, lastWriteError: this.counters.lastWriteError }, 'closing with messages the database never took; they are lost');
+      this.logger?.error({ abandoned, lastWriteError: this.counters.lastWriteError }, 'closing with messages the database never took; they stay unacknowledged for redelivery');
       this.queue.length = 0;
     }
     return abandoned;
@@ -150,12 +170,17 @@ export class Batcher {
       this.start();
       return;
     }
-    this.timer ??= setTimeout(() => this.start(), this.options.maxDelayMs);
+    const now = Date.now();
+    this.firstAt ??= now;
+    const wait = Math.max(0, Math.min(this.options.idleFlushMs, this.firstAt + this.options.maxDelayMs - now));
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.start(), wait);
   }
 
   private start(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.firstAt = undefined;
     if (this.running) return;
     this.running = true;
     void this.loop();
@@ -168,6 +193,7 @@ export class Batcher {
         const written = await this.writeWithRetry(batch);
         if (!written) break; // closing and the deadline passed
         this.queue.splice(0, batch.length);
+        for (const item of batch) this.acknowledge(item);
         this.releaseRoomWaiters(false);
       }
     } catch (error) {
@@ -192,6 +218,8 @@ export class Batcher {
         const outcome = await this.write(items);
         this.counters.stored += outcome.messagesStored;
         this.counters.observationsInserted += outcome.observationsInserted;
+        this.counters.trafficMessagesInserted += outcome.trafficMessagesInserted;
+        this.counters.skipped += items.filter((i) => i.kind === 'skip').length;
         this.counters.deadLettered += outcome.deadLettersStored;
         this.counters.transactions += 1;
         if (attempt > 0) this.logger?.info({ attempts: attempt + 1, items: items.length }, 'database write succeeded after retrying');
@@ -228,6 +256,15 @@ export class Batcher {
         );
         await this.sleep(this.closing ? Math.min(delay, Math.max(0, this.deadline - Date.now())) : delay);
       }
+    }
+  }
+
+  /** Sends an item's PUBACK now that it is committed; a failing ack must not stop the loop. */
+  private acknowledge(item: IngestItem): void {
+    try {
+      item.ack?.();
+    } catch (error) {
+      this.logger?.warn({ err: error, topic: item.topic }, 'acknowledging a stored message failed; the broker will deliver it again');
     }
   }
 

@@ -16,8 +16,10 @@ export function rejectStoreItem(item: StoreItem, reason: string): DeadLetterItem
     topic: item.topic,
     payload: item.payload,
     receivedAt: item.receivedAt,
+    ...(item.retained !== undefined ? { retained: item.retained } : {}),
+    ...(item.ack ? { ack: item.ack } : {}),
     reason,
-    deviceId: item.message.deviceId,
+    deviceId: item.record.deviceId,
   };
 }
 

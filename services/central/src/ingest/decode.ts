@@ -1,58 +1,149 @@
-import { parseTopic, validateObservationMessage, type ObservationMessage } from '@sightline/contracts';
+/**
+ * Checking one MQTT message from a device before it is stored: topic, size, syntax, contract,
+ * and that the payload speaks for the device of its topic (anti-spoofing).
+ */
+import {
+  DEVICE_STATES,
+  parseTopic,
+  validateObservationMessage,
+  validateStatsMessage,
+  validateStatusInfoMessage,
+  validateTrafficCountMessage,
+  type DeviceState,
+  type Validation,
+} from '@sightline/contracts';
+import type { DeviceRecord } from './items';
 
-/** Largest observations payload the ingest accepts: 1 MiB (a 1000-detection message is ~200 KiB). */
+/** Largest payload the ingest accepts: 1 MiB (a 1000-detection message is ~200 KiB). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
-/** Outcome of checking one MQTT message: a message to store, or why it goes to the dead letters. */
-export type Decoded =
-  | { ok: true; message: ObservationMessage }
-  | { ok: false; reason: string; /** device id from the topic, when it had one */ deviceId: string | null };
+/**
+ * Outcome of checking one MQTT message: a record to store, a reason to dead-letter it, or a
+ * reason to skip it (acknowledged, nothing stored).
+ */
+export type DecodedMessage =
+  | { ok: true; record: DeviceRecord }
+  | { ok: false; reason: string; /** device id from the topic, when it had one */ deviceId: string | null }
+  | { ok: 'skip'; reason: string };
 
 /**
- * Checks an MQTT message received on `sightline/v1/{deviceId}/observations`, in this order:
- * payload size, JSON syntax, the `ObservationMessage` contract, topic device = payload device,
- * capture time representable. Never throws, whatever the input.
+ * Checks a message received on any device topic central subscribes to, in this order: topic
+ * shape, payload size, then per kind:
+ *
+ * - `observations`, `traffic`, `stats`, `status/info`: JSON syntax, the contract
+ *   (`schema` literal included, so a wrong schema version is refused), payload `deviceId` =
+ *   topic device, times representable;
+ * - `status`: plain text `online`, `offline` or `stopped` (surrounding whitespace ignored).
+ *
+ * An empty payload on `status` or `status/info` is someone clearing the retained message: it is
+ * skipped, not dead-lettered. Never throws, whatever the input.
  *
  * Reasons read like `payload too large: 2097152 bytes exceeds the 1048576-byte limit`,
  * `invalid JSON: Unexpected token ...`, `schema violation: /observations/0/score: must be <= 1`,
- * `deviceId "cam-b" does not match topic device "cam-a"`.
+ * `deviceId "cam-b" does not match topic device "cam-a"`, `status "rebooting" is not one of
+ * online, offline, stopped`.
  *
  * @param maxBytes payload size limit in bytes (default {@link DEFAULT_MAX_PAYLOAD_BYTES}).
  */
-export function decodeObservationMessage(topic: string, payload: Uint8Array, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): Decoded {
+export function decodeDeviceMessage(topic: string, payload: Uint8Array, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): DecodedMessage {
   const parsedTopic = parseTopic(topic);
   const topicDevice = parsedTopic?.deviceId ?? null;
-  const reject = (reason: string): Decoded => ({ ok: false, reason, deviceId: topicDevice });
+  const reject = (reason: string): DecodedMessage => ({ ok: false, reason, deviceId: topicDevice });
+  if (!parsedTopic) return reject(`topic "${topic}" is not under sightline/v1/{deviceId}/`);
 
-  if (!parsedTopic || parsedTopic.kind !== 'observations' || parsedTopic.rest.length > 0) {
-    return reject(`topic "${topic}" is not sightline/v1/{deviceId}/observations`);
+  const { deviceId, kind, rest } = parsedTopic;
+  const sub = rest.join('/');
+  const which =
+    sub === ''
+      ? kind === 'observations' || kind === 'traffic' || kind === 'stats' || kind === 'status'
+        ? kind
+        : undefined
+      : kind === 'status' && sub === 'info'
+        ? 'status-info'
+        : undefined;
+  if (which === undefined) {
+    return reject(`topic "${topic}" is not a device topic central stores (observations, traffic, stats, status, status/info)`);
   }
   if (payload.byteLength > maxBytes) {
     return reject(`payload too large: ${payload.byteLength} bytes exceeds the ${maxBytes}-byte limit`);
   }
+  if (payload.byteLength === 0 && (which === 'status' || which === 'status-info')) {
+    return { ok: 'skip', reason: `empty payload on ${topic} (retained message cleared)` };
+  }
+  const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+
+  if (which === 'status') {
+    const state = text.trim();
+    if (!(DEVICE_STATES as readonly string[]).includes(state)) {
+      return reject(`status ${JSON.stringify(state.slice(0, 64))} is not one of ${DEVICE_STATES.join(', ')}`);
+    }
+    return { ok: true, record: { kind: 'status', deviceId, state: state as DeviceState } };
+  }
 
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     return reject(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  let validation: ReturnType<typeof validateObservationMessage>;
-  try {
-    validation = validateObservationMessage(value);
-  } catch (error) {
-    // A validator bug must not take the ingest down; the message is kept as a dead letter.
-    return reject(`schema violation: validator failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!validation.ok) return reject(validation.reason);
+  const checked = guarded<DeviceRecord>(() => {
+    switch (which) {
+      case 'observations':
+        return map(validateObservationMessage(value), (message): DeviceRecord => ({ kind: 'observations', deviceId: message.deviceId, message }));
+      case 'traffic':
+        return map(validateTrafficCountMessage(value), (message): DeviceRecord => ({ kind: 'traffic', deviceId: message.deviceId, message }));
+      case 'stats':
+        return map(validateStatsMessage(value), (message): DeviceRecord => ({ kind: 'stats', deviceId: message.deviceId, message }));
+      case 'status-info':
+        return map(validateStatusInfoMessage(value), (message): DeviceRecord => ({ kind: 'status-info', deviceId: message.deviceId, message }));
+    }
+  });
+  if (!checked.ok) return reject(checked.reason);
 
-  const message = validation.value;
-  if (message.deviceId !== parsedTopic.deviceId) {
-    return reject(`deviceId "${message.deviceId}" does not match topic device "${parsedTopic.deviceId}"`);
+  const record: DeviceRecord = checked.value;
+  if (record.deviceId !== deviceId) {
+    return reject(`deviceId "${record.deviceId}" does not match topic device "${deviceId}"`);
   }
-  if (!Number.isFinite(Date.parse(message.capturedAt))) {
-    return reject(`capturedAt "${message.capturedAt}" is not a representable time`);
+  const badTime = unrepresentableTime(record);
+  if (badTime) return reject(badTime);
+  return { ok: true, record };
+}
+
+function map<T, U>(validation: Validation<T>, fn: (value: T) => U): Validation<U> {
+  return validation.ok ? { ok: true, value: fn(validation.value) } : validation;
+}
+
+/** A validator bug must not take the ingest down; the message is kept as a dead letter. */
+function guarded<T>(check: () => Validation<T>): Validation<T> {
+  try {
+    return check();
+  } catch (error) {
+    return { ok: false, reason: `schema violation: validator failed: ${error instanceof Error ? error.message : String(error)}` };
   }
-  return { ok: true, message };
+}
+
+/** A reason when a time in the record cannot be stored (the format check allows e.g. year 0). */
+function unrepresentableTime(record: DeviceRecord): string | undefined {
+  const times: Array<[string, string]> = [];
+  switch (record.kind) {
+    case 'observations':
+      times.push(['capturedAt', record.message.capturedAt]);
+      break;
+    case 'traffic':
+      times.push(['intervalStart', record.message.intervalStart]);
+      break;
+    case 'stats':
+      times.push(['sentAt', record.message.sentAt], ['startedAt', record.message.startedAt]);
+      break;
+    case 'status-info':
+      times.push(['startedAt', record.message.startedAt]);
+      break;
+    case 'status':
+      break;
+  }
+  for (const [name, text] of times) {
+    if (!Number.isFinite(Date.parse(text))) return `${name} "${text}" is not a representable time`;
+  }
+  return undefined;
 }

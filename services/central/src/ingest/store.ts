@@ -1,36 +1,57 @@
+/**
+ * One batch, one transaction: everything a batch of received messages writes, all or nothing.
+ *
+ * Order inside the transaction (the same in every worker, each step in key order, so concurrent
+ * workers take row locks in one global order and cannot deadlock): observations → traffic →
+ * devices (state, seq gaps) → dead letters.
+ */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { insertDeadLetters } from './dead-letters';
-import { upsertDevices } from './devices';
+import { updateDevices } from './devices';
 import type { DeadLetterItem, IngestItem, StoreItem } from './items';
 import { insertObservations, observationRows } from './observations';
+import { storeTraffic, type ReceivedTraffic } from './traffic';
 
 /** What one committed batch wrote. */
 export interface BatchOutcome {
-  /** Observation messages committed (re-deliveries included). */
+  /** Device messages committed, of every kind (re-deliveries included). */
   messagesStored: number;
   /** Observation rows newly inserted (re-delivered ids excluded). */
   observationsInserted: number;
+  /** Traffic messages whose counts were added (re-delivered ids excluded). */
+  trafficMessagesInserted: number;
   /** Dead letters inserted. */
   deadLettersStored: number;
 }
 
 /**
- * Writes a batch of ingest items in one transaction: all observations of all messages
- * (multi-row, idempotent), the device rows, and the dead letters. All or nothing.
+ * Writes a batch of ingest items in one transaction: the observations of all observation
+ * messages (multi-row, idempotent), traffic counts (idempotent per message id), the device rows
+ * (seen times, seq gaps, state, info, stats) and the dead letters. Skip items write nothing.
  *
  * @throws the database error when the transaction fails; nothing of the batch is stored then.
  */
 export async function storeBatch(db: Kysely<Database>, items: readonly IngestItem[]): Promise<BatchOutcome> {
   const stores = items.filter((i): i is StoreItem => i.kind === 'store');
   const deadLetters = items.filter((i): i is DeadLetterItem => i.kind === 'dead-letter');
+  const observations = stores.flatMap((s) => (s.record.kind === 'observations' ? observationRows(s.record.message, s.receivedAt) : []));
+  const traffic: ReceivedTraffic[] = stores.flatMap((s) =>
+    s.record.kind === 'traffic' ? [{ message: s.record.message, receivedAt: s.receivedAt }] : [],
+  );
+  if (stores.length === 0 && deadLetters.length === 0) {
+    return { messagesStored: 0, observationsInserted: 0, trafficMessagesInserted: 0, deadLettersStored: 0 };
+  }
   return db.transaction().execute(async (trx) => {
-    const observationsInserted = await insertObservations(
-      trx,
-      stores.flatMap((s) => observationRows(s.message, s.receivedAt)),
-    );
-    await upsertDevices(trx, stores);
+    const observationsInserted = await insertObservations(trx, observations);
+    const trafficOutcome = await storeTraffic(trx, traffic);
+    await updateDevices(trx, stores);
     const deadLettersStored = await insertDeadLetters(trx, deadLetters);
-    return { messagesStored: stores.length, observationsInserted, deadLettersStored };
+    return {
+      messagesStored: stores.length,
+      observationsInserted,
+      trafficMessagesInserted: trafficOutcome.messagesInserted,
+      deadLettersStored,
+    };
   });
 }

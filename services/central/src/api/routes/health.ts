@@ -20,6 +20,7 @@ export const HealthReport = Type.Object({
       deadLettered: Type.Integer(),
       pending: Type.Integer(),
       writeFailures: Type.Integer(),
+      acknowledged: Type.Optional(Type.Integer({ description: 'messages committed and acknowledged to the broker' })),
     }),
   ),
 });

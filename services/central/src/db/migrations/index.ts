@@ -4,7 +4,9 @@
  */
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_devices_observations_dead_letters';
+import * as m0002 from './0002_device_state_seq_gaps_traffic';
 
 export const migrations: Record<string, Migration> = {
   '0001_devices_observations_dead_letters': m0001,
+  '0002_device_state_seq_gaps_traffic': m0002,
 };
