@@ -63,7 +63,9 @@ export class StatsReporter {
   }
 
   /**
-   * Builds one report from the recorder and the sink's counters and spools it.
+   * Builds one report from the recorder and the sink's counters and spools it. The spool figures
+   * are those just before the report itself was spooled (if spooling it drops an old message,
+   * the next report counts that drop).
    * @returns the message as it will be sent.
    */
   async report(nowMs = Date.now()): Promise<StatsMessage> {
