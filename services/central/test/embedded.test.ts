@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type Central } from '../src/index';
-import { observationMessage, publisher, unique, until } from './helpers';
+import { observationMessage, publisher, trafficMessage, unique, until } from './helpers';
 
 interface Page {
   items: Array<{ id: string; deviceId: string; label: string; capturedAt: string; box: number[]; position?: { lat: number } }>;
@@ -48,6 +48,25 @@ describe('embedded mode (PGlite + aedes)', () => {
       expect(central.ingest.stats()).toMatchObject({ received: 6, stored: 5, deadLettered: 1, pending: 0 });
       const health = await fetch(`${central.apiUrl}/healthz`);
       expect(health.status).toBe(200);
+
+      // Traffic counts and device state work on PGlite too (date_bin, jsonb, the seq-gap upserts).
+      const traffic = await publisher(central.mqttUrl);
+      const counts = trafficMessage(device, 7, { intervalStart: '2025-05-01T08:01:00.000Z', counts: [['bus', 'in', 2]] });
+      await traffic.sendTo(device, 'traffic', counts);
+      await traffic.sendTo(device, 'traffic', counts); // re-delivered: counts once
+      await traffic.sendTo(device, 'status', 'online', { retain: true });
+      await traffic.close();
+      const series = await until(
+        async () => (await (await fetch(`${central.apiUrl}/v1/traffic/counts?device=${device}&from=2025-05-01T08:00:00Z&to=2025-05-01T09:00:00Z&bucket=1h`)).json()) as { series: Array<{ key: unknown; total: number }> },
+        (body) => body.series.length > 0,
+      );
+      await central.ingest.idle();
+      expect(series.series).toEqual([expect.objectContaining({ key: { class: 'bus', direction: 'in' }, total: 2 })]);
+      const state = await until(
+        async () => (await (await fetch(`${central.apiUrl}/v1/devices/${device}`)).json()) as { state: string | null; seq: unknown },
+        (body) => body.state === 'online',
+      );
+      expect(state.seq).toEqual({ last: 7, missing: 1, gaps: 1 }); // observations 1..5, traffic 7: 6 missing
     } finally {
       await central.close();
     }

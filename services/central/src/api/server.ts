@@ -18,7 +18,9 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/schema';
 import { formatSchemaErrors, installProblemHandlers } from './problem';
 import { healthRoutes, type HealthProbes } from './routes/health';
+import { deviceRoutes } from './routes/devices';
 import { observationRoutes } from './routes/observations';
+import { trafficRoutes } from './routes/traffic';
 
 /** What {@link buildApi} needs. */
 export interface ApiOptions {
@@ -58,10 +60,13 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
       info: {
         title: 'Sightline central API',
         version: '1',
-        description: 'Observations from Sightline edge devices, as stored by the central ingest. Errors are RFC 9457 problem details.',
+        description:
+          'Observations, traffic counts and device health from Sightline edge devices, as stored by the central ingest. Errors are RFC 9457 problem details.',
       },
       tags: [
         { name: 'observations', description: 'detected objects, one per box per frame' },
+        { name: 'traffic', description: 'line-crossing counts per class and direction, as time series and FIWARE TrafficFlowObserved' },
+        { name: 'devices', description: 'edge devices: state, versions, health, message-counter gaps' },
         { name: 'health', description: 'service health' },
       ],
     },
@@ -70,5 +75,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
 
   await app.register(healthRoutes, { probes: options.health });
   await app.register(observationRoutes, { db: options.db });
+  await app.register(trafficRoutes, { db: options.db });
+  await app.register(deviceRoutes, { db: options.db });
   return app;
 }
