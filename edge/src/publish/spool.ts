@@ -76,6 +76,8 @@ interface EnqueueResult {
  * Bound: when an enqueue would take {@link SpoolStats.bytes} over `maxBytes`, the oldest messages
  * are deleted until it fits, and {@link SpoolStats.dropped} (persisted) counts them. A dropped
  * message may already have been on the wire without its PUBACK yet; it is counted as dropped.
+ * The file does not shrink after a backlog drained: SQLite reuses its free pages for the next one,
+ * so the disk needed is about `maxBytes` plus SQLite's overhead, and the WAL is capped at 64 MiB.
  *
  * Not safe for concurrent use from several threads; one publisher owns one spool.
  *
