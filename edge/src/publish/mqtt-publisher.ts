@@ -63,6 +63,9 @@ export const EDGE_SOFTWARE: { name: string; version: string } = (() => {
 })();
 
 /** MQTT 5 PUBACK reason codes that mean "never", not "not now": not authorised, bad topic, too large, bad payload. */
+/** In-flight slots left free under an MQTT 5 broker's Receive Maximum for non-spooled publishes (status, status/info, evidence). */
+const RECEIVE_MAXIMUM_RESERVE = 3;
+
 const PERMANENT_REJECTIONS = new Set([0x87, 0x90, 0x95, 0x99]);
 
 /**
@@ -113,7 +116,10 @@ export class MqttPublisher {
   /** Highest seq handed to mqtt.js on this connection; the next peek starts after it. */
   #cursor = -1;
   readonly #inFlight = new Set<number>();
-  /** Window for this connection: ours, or the broker's Receive Maximum if smaller (MQTT 5). */
+  /**
+   * Window for this connection: ours, or (MQTT 5) the broker's Receive Maximum less
+   * {@link RECEIVE_MAXIMUM_RESERVE} if smaller, so status and evidence publishes stay within it.
+   */
   #connectionWindow: number;
   readonly #pendingAcks: number[] = [];
   #ackScheduled = false;
@@ -157,7 +163,8 @@ export class MqttPublisher {
       this.#generation += 1;
       this.#cursor = -1;
       this.#inFlight.clear();
-      this.#connectionWindow = Math.min(this.#window, connack.properties?.receiveMaximum ?? this.#window);
+      const receiveMaximum = connack.properties?.receiveMaximum;
+      this.#connectionWindow = receiveMaximum === undefined ? this.#window : Math.min(this.#window, Math.max(1, receiveMaximum - RECEIVE_MAXIMUM_RESERVE));
       this.#log?.info(
         { mqtt: options.mqttUrl, sessionPresent: connack.sessionPresent, spool: this.spoolStats },
         this.#connects === 1 ? 'mqtt connected' : 'mqtt reconnected',
