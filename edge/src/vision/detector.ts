@@ -9,7 +9,11 @@
  *
  * One {@link ObjectDetector} holds one `InferenceSession` (created and warmed up once); `detect`
  * may be called concurrently. To overlap decoding with inference (agent, video pipeline), decode
- * with {@link decodeImage} yourself and call {@link ObjectDetector.detectDecoded}.
+ * with {@link decodeImage} yourself (or take a video frame's `pixels`) and call
+ * {@link ObjectDetector.detectDecoded} — or split it further into {@link ObjectDetector.prepare}
+ * (letterbox) and {@link ObjectDetector.detectPrepared} (inference, decoding, NMS), and create the
+ * detector with `worker: true` so inference runs on its own thread while the next frame is prepared
+ * (see `inference-session.ts` for why that matters with onnxruntime-node).
  *
  * @example
  * const detector = await ObjectDetector.load('yolox-nano');
@@ -17,11 +21,12 @@
  * // detections: [{ label: 'bus', classId: 5, score: 0.91, box: [x1, y1, x2, y2] }, ...]
  * await detector.close();
  */
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import { resolveModel, type ModelManifest } from '@sightline/models';
 import { decodeImage, type DecodedImage } from './preprocess/decode';
 import { clipBox, letterbox, toOriginalBox, type Box, type LetterboxTransform } from './preprocess/letterbox';
 import { decoderFor, type DecoderEntry, type RawOutput } from './decoders/index';
+import { LocalSession, WorkerSession, type SessionRunner } from './inference-session';
 import { nms } from './nms';
 
 /** One detected object. */
@@ -72,6 +77,35 @@ export interface DetectorOptions {
   interOpThreads?: number;
   /** `sequential` (default; best for these small, chain-like graphs) or `parallel`. */
   executionMode?: 'sequential' | 'parallel';
+  /**
+   * Run onnxruntime in a worker thread (default false). onnxruntime-node blocks the calling thread
+   * for the whole inference; in a worker the event loop stays free, so a pipeline can read and
+   * letterbox the next frame meanwhile. Results are identical.
+   */
+  worker?: boolean;
+  /**
+   * Let onnxruntime's intra-op threads busy-wait for work between operators (onnxruntime's default,
+   * true). On a machine whose cores are shared with other work (decoding, other processes) false is
+   * usually faster: spinning threads burn the core the rest of the pipeline needs.
+   */
+  allowSpinning?: boolean;
+}
+
+/**
+ * A frame letterboxed into the network input by {@link ObjectDetector.prepare}, waiting for
+ * {@link ObjectDetector.detectPrepared}. Use it once: inference takes its tensor.
+ */
+export interface PreparedInput {
+  /** Float32 NCHW `[1, 3, H, W]` network input (see `letterbox`). */
+  tensor: Float32Array;
+  dims: [1, 3, number, number];
+  /** How the frame was placed into the input; maps boxes back to the frame. */
+  transform: LetterboxTransform;
+  /** Size of the original frame in pixels. */
+  width: number;
+  height: number;
+  /** Time spent letterboxing, ms. */
+  preprocessMs: number;
 }
 
 /** Options of {@link ObjectDetector.detect}. */
@@ -87,6 +121,8 @@ export interface DetectOptions {
 }
 
 const DEFAULT_MAX_DETECTIONS = 300;
+/** Input tensors kept for reuse (2 MB each for a 416×416 input): enough for a few frames in flight. */
+const MAX_POOLED_TENSORS = 4;
 
 const round = (v: number, decimals: number) => {
   const f = 10 ** decimals;
@@ -122,14 +158,19 @@ function checkUnit(name: string, v: number): number {
 export class ObjectDetector {
   readonly manifest: ModelManifest;
   readonly modelPath: string;
-  #session: InferenceSession | undefined;
+  /** True when inference runs in a worker thread (option `worker`). */
+  readonly inWorker: boolean;
+  #session: SessionRunner | undefined;
   readonly #decoder: DecoderEntry;
+  /** Input tensors given back by inference, reused by `prepare` (bounded). */
+  readonly #tensors: Float32Array[] = [];
 
-  private constructor(manifest: ModelManifest, modelPath: string, session: InferenceSession, decoder: DecoderEntry) {
+  private constructor(manifest: ModelManifest, modelPath: string, session: SessionRunner, decoder: DecoderEntry, inWorker: boolean) {
     this.manifest = manifest;
     this.modelPath = modelPath;
     this.#session = session;
     this.#decoder = decoder;
+    this.inWorker = inWorker;
   }
 
   /**
@@ -149,10 +190,15 @@ export class ObjectDetector {
     };
     if (opts.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = opts.intraOpThreads;
     if (opts.interOpThreads !== undefined) sessionOptions.interOpNumThreads = opts.interOpThreads;
+    if (opts.allowSpinning !== undefined) {
+      // onnxruntime session config entries `session.intra_op.allow_spinning` / `session.inter_op.allow_spinning`.
+      const spin = opts.allowSpinning ? '1' : '0';
+      sessionOptions.extra = { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } };
+    }
 
-    let session: InferenceSession;
+    let session: SessionRunner;
     try {
-      session = await InferenceSession.create(modelPath, sessionOptions);
+      session = opts.worker ? await WorkerSession.create(modelPath, sessionOptions) : await LocalSession.create(modelPath, sessionOptions);
     } catch (err) {
       throw new Error(`cannot load model ${manifest.id} from ${modelPath}: ${(err as Error).message}`, { cause: err });
     }
@@ -168,7 +214,7 @@ export class ObjectDetector {
       throw new Error(`model ${modelPath} does not match manifest ${manifest.id}: ${problems.join('; ')}`);
     }
 
-    const detector = new ObjectDetector(manifest, modelPath, session, decoder);
+    const detector = new ObjectDetector(manifest, modelPath, session, decoder, opts.worker ?? false);
     const { width, height } = manifest.input;
     await detector.#run(new Float32Array(3 * width * height), [1, 3, height, width]);
     return detector;
@@ -200,41 +246,69 @@ export class ObjectDetector {
     return result;
   }
 
-  /** Detects objects in an already decoded frame (from {@link decodeImage}). */
+  /**
+   * Detects objects in an already decoded frame (from {@link decodeImage}, or a video frame's
+   * `pixels`): {@link prepare} then {@link detectPrepared}.
+   */
   async detectDecoded(image: DecodedImage, opts: DetectOptions = {}): Promise<DetectionResult> {
+    this.#alive();
+    return this.detectPrepared(await this.prepare(image), opts);
+  }
+
+  /**
+   * First half of {@link detectDecoded}: letterboxes a decoded frame into the network input (the
+   * resize runs in sharp's thread pool). Prepare frame n+1 while frame n is in
+   * {@link detectPrepared} to keep the network busy.
+   */
+  async prepare(image: DecodedImage): Promise<PreparedInput> {
+    this.#alive();
+    const t0 = performance.now();
+    const { width: W, height: H } = this.manifest.input;
+    let out = this.#tensors.pop();
+    if (out && out.length !== 3 * W * H) out = undefined;
+    const { tensor, dims, transform } = await letterbox(image, this.manifest.input, out);
+    return { tensor, dims, transform, width: image.width, height: image.height, preprocessMs: performance.now() - t0 };
+  }
+
+  /**
+   * Second half of {@link detectDecoded}: inference, decoding, NMS, mapping back to the frame.
+   * Consumes `input` (its tensor is reused for later frames).
+   */
+  async detectPrepared(input: PreparedInput, opts: DetectOptions = {}): Promise<DetectionResult> {
     this.#alive();
     const { manifest } = this;
     const score = checkUnit('score', opts.score ?? manifest.defaults.score);
     const iouThreshold = checkUnit('iou', opts.iou ?? manifest.defaults.iou);
     const maxDetections = opts.maxDetections ?? DEFAULT_MAX_DETECTIONS;
 
-    const t0 = performance.now();
-    const { tensor, dims, transform } = await letterbox(image, manifest.input);
     const t1 = performance.now();
-    const output = await this.#run(tensor, dims);
+    const output = await this.#run(input.tensor, input.dims);
     const t2 = performance.now();
     let candidates = this.#decoder.decode(output, { manifest, scoreThreshold: score });
     candidates = this.#decoder.needsNms
       ? nms(candidates, iouThreshold, maxDetections)
       : candidates.sort((a, b) => b.score - a.score).slice(0, maxDetections);
-    const detections = toDetections(candidates, transform, manifest.labels);
+    const detections = toDetections(candidates, input.transform, manifest.labels);
     const t3 = performance.now();
     return {
-      width: image.width,
-      height: image.height,
+      width: input.width,
+      height: input.height,
       detections,
-      timings: { decodeMs: 0, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 },
+      timings: { decodeMs: 0, preprocessMs: input.preprocessMs, inferenceMs: t2 - t1, postprocessMs: t3 - t2 },
     };
   }
 
   /**
    * Runs the network on a prepared input tensor and returns its raw output (for tools and
    * benchmarks; `detectDecoded` is the normal entry point).
-   * @param tensor float32 NCHW `[1, 3, H, W]` as produced by {@link letterbox}.
+   * @param tensor float32 NCHW `[1, 3, H, W]` as produced by {@link letterbox}. With `worker: true`
+   *   it is transferred to the worker and back, so it stays usable afterwards only through the
+   *   returned `input` (also given for the in-thread session, where it is the same array).
    */
-  async runRaw(tensor: Float32Array, dims: readonly number[]): Promise<RawOutput> {
-    this.#alive();
-    return this.#run(tensor, dims);
+  async runRaw(tensor: Float32Array, dims: readonly number[]): Promise<RawOutput & { input: Float32Array }> {
+    const session = this.#alive();
+    const { output, tensor: back } = await session.run(tensor, dims, this.manifest.input.name, this.manifest.output.name);
+    return { ...output, input: back };
   }
 
   /** Releases the onnxruntime session; later calls throw. Safe to call twice. */
@@ -246,16 +320,16 @@ export class ObjectDetector {
 
   async #run(tensor: Float32Array, dims: readonly number[]): Promise<RawOutput> {
     const session = this.#alive();
-    const feeds = { [this.manifest.input.name]: new Tensor('float32', tensor, dims) };
-    const results = await session.run(feeds, [this.manifest.output.name]);
-    const out = results[this.manifest.output.name];
-    if (!out || out.type !== 'float32') {
-      throw new Error(`model ${this.manifest.id}: output "${this.manifest.output.name}" missing or not float32 (got ${out?.type})`);
+    try {
+      const { output, tensor: back } = await session.run(tensor, dims, this.manifest.input.name, this.manifest.output.name);
+      if (this.#tensors.length < MAX_POOLED_TENSORS) this.#tensors.push(back);
+      return output;
+    } catch (err) {
+      throw new Error(`model ${this.manifest.id}: ${(err as Error).message}`, { cause: err });
     }
-    return { data: out.data as Float32Array, dims: out.dims };
   }
 
-  #alive(): InferenceSession {
+  #alive(): SessionRunner {
     if (!this.#session) throw new Error(`detector for ${this.manifest.id} is closed`);
     return this.#session;
   }

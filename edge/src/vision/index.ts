@@ -6,6 +6,7 @@
  * - `decoders/`               raw output → candidates, one decoder per model family
  * - `nms.ts`                  class-aware greedy NMS
  * - `detector.ts`             `ObjectDetector`: the whole chain on one onnxruntime session
+ * - `inference-session.ts`    where that session runs: this thread, or a worker thread (`inference-worker.mjs`)
  */
 export { decodeImage, ImageDecodeError, DEFAULT_MAX_PIXELS } from './preprocess/decode';
 export type { DecodedImage, DecodeOptions, ImageDecodeReason } from './preprocess/decode';
@@ -24,4 +25,6 @@ export type { Decoder, DecoderEntry, DecodeContext, Candidate, RawOutput } from 
 export { nms, iou } from './nms';
 export type { Scored } from './nms';
 export { ObjectDetector, toDetections } from './detector';
-export type { Detection, DetectionResult, DetectionTimings, DetectorOptions, DetectOptions } from './detector';
+export type { Detection, DetectionResult, DetectionTimings, DetectorOptions, DetectOptions, PreparedInput } from './detector';
+export { LocalSession, WorkerSession } from './inference-session';
+export type { SessionRunner } from './inference-session';

@@ -1,0 +1,85 @@
+/**
+ * ObjectDetector with inference in a worker thread, and the prepare / detectPrepared split the
+ * video pipeline uses to overlap letterboxing with inference.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveModel, type ModelManifest } from '@sightline/models';
+import { decodeImage, ObjectDetector } from '../src/index';
+import { fixture } from '../../tests/support/fixtures';
+
+let manifest: ModelManifest;
+let modelPath: string;
+let local: ObjectDetector;
+let worker: ObjectDetector;
+
+beforeAll(async () => {
+  ({ manifest, path: modelPath } = await resolveModel('yolox-nano'));
+  local = await ObjectDetector.create({ manifest, modelPath, intraOpThreads: 1 });
+  worker = await ObjectDetector.create({ manifest, modelPath, intraOpThreads: 1, worker: true, allowSpinning: false });
+});
+
+afterAll(async () => {
+  await local?.close();
+  await worker?.close();
+});
+
+describe('ObjectDetector with worker: true', () => {
+  it('gives the same detections as the in-thread session', async () => {
+    const image = await decodeImage(fixture('demo/bus.jpg'));
+    const a = await local.detectDecoded(image);
+    const b = await worker.detectDecoded(image);
+    expect(worker.inWorker).toBe(true);
+    expect(b.detections).toEqual(a.detections);
+    expect(b.detections.map((d) => d.label)).toContain('bus');
+  });
+
+  it('leaves the event loop free while inferring (an in-thread session blocks it)', async () => {
+    const image = await decodeImage(fixture('demo/bus.jpg'));
+    const ticksDuring = async (detector: ObjectDetector) => {
+      const prepared = await Promise.all(Array.from({ length: 6 }, () => detector.prepare(image)));
+      let ticks = 0;
+      const timer = setInterval(() => (ticks += 1), 1);
+      const t0 = performance.now();
+      for (const p of prepared) await detector.detectPrepared(p);
+      const ms = performance.now() - t0;
+      clearInterval(timer);
+      return { ticks, ms };
+    };
+    const inThread = await ticksDuring(local);
+    const inWorker = await ticksDuring(worker);
+    // A 1 ms timer fires about once per inference when the loop is blocked, many times when free.
+    expect(inThread.ticks).toBeLessThanOrEqual(8);
+    expect(inWorker.ticks).toBeGreaterThan(Math.max(12, inWorker.ms / 10));
+  });
+
+  it('prepare + detectPrepared equals detectDecoded, and recycles input tensors', async () => {
+    const image = await decodeImage(fixture('demo/dog.jpg'));
+    const whole = await worker.detectDecoded(image, { score: 0.2 });
+    const prepared = await worker.prepare(image);
+    expect(prepared.dims).toEqual([1, 3, manifest.input.height, manifest.input.width]);
+    expect(prepared.transform.sourceWidth).toBe(image.width);
+    const split = await worker.detectPrepared(prepared, { score: 0.2 });
+    expect(split.detections).toEqual(whole.detections);
+    expect(split.timings.preprocessMs).toBeGreaterThan(0);
+    // The transferred tensor came back from the worker and is handed out again.
+    const again = await worker.prepare(image);
+    expect(again.tensor.length).toBe(3 * manifest.input.width * manifest.input.height);
+    await worker.detectPrepared(again);
+  });
+
+  it('serves concurrent calls and rejects after close', async () => {
+    const d = await ObjectDetector.create({ manifest, modelPath, intraOpThreads: 1, worker: true });
+    const image = await decodeImage(fixture('demo/bus.jpg'));
+    const results = await Promise.all([d.detectDecoded(image), d.detectDecoded(image), d.detectDecoded(image)]);
+    expect(results[1]!.detections).toEqual(results[0]!.detections);
+    expect(results[2]!.detections).toEqual(results[0]!.detections);
+    await d.close();
+    await expect(d.detectDecoded(image)).rejects.toThrow(/closed/);
+  });
+
+  it('names the path when the model cannot be loaded in the worker', async () => {
+    await expect(ObjectDetector.create({ manifest, modelPath: '/nonexistent/yolox_nano.onnx', worker: true })).rejects.toThrow(
+      /cannot load model yolox-nano from \/nonexistent\/yolox_nano.onnx/,
+    );
+  });
+});
