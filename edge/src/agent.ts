@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { newId } from '@sightline/contracts';
-import { resolveModel } from '@sightline/models';
+import { loadTaxonomy, resolveModel, unknownTaxonomyLabels } from '@sightline/models';
 import type { AgentConfig, CameraConfig } from './config';
+import { observeFrame } from './evidence/observations';
+import { createFrameLocator, type FrameLocator } from './geo/locator';
 import { MqttPublisher } from './publish/mqtt-publisher';
 import { HealthRecorder } from './stats/health-recorder';
 import { StatsReporter } from './stats/stats-reporter';
@@ -21,6 +22,10 @@ export interface AgentStats {
   observations: number;
   /** Messages (of any kind) still in the spool at exit, unacknowledged; sent after the next start. */
   unsent: number;
+  /** Redacted evidence JPEGs acknowledged by the broker (observations of incident-raising categories). */
+  evidence: number;
+  /** Evidence JPEGs not published (broker not connected, or the publish failed): evidence is not spooled. */
+  evidenceSkipped: number;
 }
 
 /** Options of {@link runAgent}. */
@@ -45,6 +50,14 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
   const log = options.logger ?? pino({ name: 'sightline-edge' });
   const startedAt = new Date().toISOString();
   const { manifest, path: modelPath } = await resolveModel(config.model?.id ?? 'yolox-nano');
+  // Taxonomy: config override, else the manifest's. Categories and evidence need it; without one,
+  // observations go out uncategorised. Loaded first: a bad taxonomy file fails before anything starts.
+  const taxonomyRef = config.model?.taxonomy ?? manifest.taxonomy;
+  const taxonomy = taxonomyRef ? loadTaxonomy(taxonomyRef) : undefined;
+  if (taxonomy) {
+    const unknown = unknownTaxonomyLabels(taxonomy, manifest.labels);
+    if (unknown.length > 0) log.warn({ taxonomy: taxonomy.id, model: manifest.id, labels: unknown }, 'taxonomy labels the model never emits');
+  }
   const detector = await ObjectDetector.create({
     manifest,
     modelPath,
@@ -67,7 +80,9 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
   });
   const health = new HealthRecorder();
   const reporter = new StatsReporter({ sink: publisher, recorder: health, startedAt, intervalSeconds: config.statsIntervalSeconds, logger: log });
-  const stats: AgentStats = { frames: 0, failed: 0, messages: 0, observations: 0, unsent: 0 };
+  const stats: AgentStats = { frames: 0, failed: 0, messages: 0, observations: 0, unsent: 0, evidence: 0, evidenceSkipped: 0 };
+  const evidenceSent = new Set<Promise<void>>();
+  const locators: FrameLocator[] = [];
   try {
     reporter.start();
     log.info({ deviceId: config.deviceId, mqtt: config.mqtt.url, model: manifest.id, spool: publisher.spoolStats }, 'edge agent started');
@@ -75,6 +90,11 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
     const iou = config.model?.iou ?? manifest.defaults.iou;
 
     const runCamera = async (camera: CameraConfig) => {
+      // Position of each frame: its EXIF GPS, else the GPS track at its capture time, else the fixed position.
+      const locator = await createFrameLocator(camera, {
+        warn: (message, details) => log.warn({ camera: camera.id, ...details }, message),
+      });
+      locators.push(locator);
       const frames = readImageFrames(
         {
           deviceId: config.deviceId,
@@ -107,27 +127,34 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
           continue;
         }
         if (result.detections.length === 0) continue;
+        const position = (await locator.locate(frame)) ?? frame.position;
+        // Still images: no tracks, so the taxonomy's minFrames gate is 1 (see observeFrame).
+        const observed = await observeFrame(frame.image, result.detections, { taxonomy, hits: 'still' });
         const message = await publisher.publishObservations({
           cameraId: frame.cameraId,
           capturedAt: frame.capturedAt,
           frame: { width: result.width, height: result.height, source: frame.source },
           model: { id: manifest.id },
-          ...(frame.position ? { position: frame.position } : {}),
-          observations: result.detections.map((d) => ({
-            id: newId(),
-            label: d.label,
-            classId: d.classId,
-            score: d.score,
-            box: d.box,
-          })),
+          ...(position ? { position } : {}),
+          observations: observed.observations,
         });
         stats.messages += 1;
         stats.observations += message.observations.length;
-        log.debug({ camera: camera.id, file: frame.source, detections: message.observations.length }, 'published');
+        for (const item of observed.evidence) {
+          const sent: Promise<void> = publisher.publishEvidence(item.observationId, item.jpeg).then((ok) => {
+            if (ok) stats.evidence += 1;
+            else stats.evidenceSkipped += 1;
+            evidenceSent.delete(sent);
+          });
+          evidenceSent.add(sent);
+        }
+        log.debug({ camera: camera.id, file: frame.source, detections: message.observations.length, evidence: observed.evidence.length }, 'published');
       }
     };
     await Promise.all(config.cameras.map(runCamera));
   } finally {
+    await Promise.all([...evidenceSent]);
+    await Promise.all(locators.map((l) => l.close()));
     await reporter.stop().catch((err: Error) => log.warn({ err: err.message }, 'last stats report failed'));
     const closed = await publisher.close((config.spool?.flushOnStopSeconds ?? 10) * 1000);
     stats.unsent = closed.unsent;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Type from 'typebox';
 import { Identifier, Position, validator } from '@sightline/contracts';
+import { GpsSourceConfig } from './geo/locator';
 
 /** A camera whose frames are still images from folders or files. */
 export const ImagesSourceConfig = Type.Object(
@@ -22,8 +23,16 @@ export const CameraConfig = Type.Object(
   {
     id: Identifier,
     source: ImagesSourceConfig,
-    /** Fixed camera position, attached to every observation. */
+    /** Fixed camera position (WGS 84 degrees; `headingDeg` clockwise from true north; `accuracyM` metres). */
     position: Type.Optional(Type.Omit(Position, ['source'])),
+    /**
+     * GPS of a moving camera: `{ "type": "nmea" | "gpx", "file": "track.nmea" }` (a recorded log,
+     * relative to the config file) or `{ "type": "gpsd", "host": "127.0.0.1", "port": 2947 }`;
+     * frames get the position interpolated at their capture time (see `edge/src/geo/locator.ts`).
+     */
+    gps: Type.Optional(GpsSourceConfig),
+    /** Use the frames' own EXIF GPS tags when present (they win over `gps` and `position`). Default true. */
+    exifGps: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -77,6 +86,11 @@ export const AgentConfig = Type.Object(
           iou: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
           intraOpThreads: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
           interOpThreads: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+          /**
+           * Taxonomy mapping the model's labels to city categories: a shipped id (`coco`,
+           * `rdd2022`) or a JSON file relative to the config file. Default: the manifest's `taxonomy`.
+           */
+          taxonomy: Type.Optional(Type.String({ minLength: 1 })),
         },
         { additionalProperties: false },
       ),
@@ -101,14 +115,22 @@ export function parseAgentConfig(value: unknown, baseDir: string): AgentConfig {
   const result = validateAgentConfig(value);
   if (!result.ok) throw new Error(`invalid edge config: ${result.reason}`);
   const config = result.value;
+  const taxonomy = config.model?.taxonomy;
   return {
     ...config,
+    ...(config.model && taxonomy && isTaxonomyPath(taxonomy) ? { model: { ...config.model, taxonomy: resolve(baseDir, taxonomy) } } : {}),
     stateDir: resolve(baseDir, config.stateDir ?? `.sightline/edge-${config.deviceId}`),
     cameras: config.cameras.map((camera) => ({
       ...camera,
       source: { ...camera.source, paths: camera.source.paths.map((p) => resolve(baseDir, p)) },
+      ...(camera.gps && camera.gps.type !== 'gpsd' ? { gps: { ...camera.gps, file: resolve(baseDir, camera.gps.file) } } : {}),
     })),
   };
+}
+
+/** A taxonomy given as a file (contains a path separator or ends in `.json`) rather than a shipped id. */
+function isTaxonomyPath(value: string): boolean {
+  return value.includes('/') || value.includes('\\') || value.endsWith('.json');
 }
 
 /**

@@ -12,3 +12,5 @@ export * from './config';
 export * from './agent';
 export * from './tracking/index';
 export * from './analytics/index';
+export * from './geo/index';
+export * from './evidence/index';

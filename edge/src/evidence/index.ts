@@ -4,3 +4,4 @@
  */
 export * from './redact';
 export * from './render';
+export * from './observations';

@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import {
   deviceTopic,
+  evidenceTopic,
   type ObservationMessage,
   type StatsMessage,
   type StatusInfoMessage,
@@ -128,6 +129,8 @@ export class MqttPublisher {
   #acknowledged = 0;
   #rejected = 0;
   #lastDropWarning = 0;
+  /** Evidence publishes run one after the other (see {@link publishEvidence}). */
+  #evidenceChain: Promise<boolean> = Promise.resolve(true);
 
   /**
    * Opens the spool and starts connecting (in the background; use {@link waitConnected} to wait).
@@ -267,6 +270,38 @@ export class MqttPublisher {
       deviceId: this.#options.deviceId,
       ...draft,
     }));
+  }
+
+  /**
+   * Publishes a redacted evidence JPEG (raw bytes, QoS 1) on
+   * `sightline/v1/<deviceId>/evidence/<observationId>` and resolves when the broker acknowledged it.
+   *
+   * Best effort, **not spooled**: the spool is JSON with the device `seq` (evidence would open false
+   * seq gaps at the central side), and 50–200 KB blobs would push observations out of a bounded
+   * spool during an outage. So when the broker is not connected the evidence is skipped (`false`),
+   * and its observation (which announces it in `evidence`) still goes through the spool. One evidence
+   * message is on the wire at a time, which keeps within an MQTT 5 broker's Receive Maximum.
+   *
+   * @returns `true` on PUBACK; `false` when not connected, closing, or the publish failed.
+   * @throws Error when `observationId` is not a UUID (it becomes a topic level).
+   */
+  async publishEvidence(observationId: string, jpeg: Buffer): Promise<boolean> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(observationId)) {
+      throw new Error(`evidence: observation id "${observationId}" is not a UUID`);
+    }
+    const send = async (): Promise<boolean> => {
+      if (this.#closing || !this.#online) return false;
+      try {
+        await this.client.publishAsync(evidenceTopic(this.#options.deviceId, observationId), jpeg, { qos: 1 });
+        return true;
+      } catch (err) {
+        this.#log?.warn({ observationId, bytes: jpeg.length, err: (err as Error).message }, 'evidence not published');
+        return false;
+      }
+    };
+    const result = this.#evidenceChain.then(send, send);
+    this.#evidenceChain = result;
+    return result;
   }
 
   /**

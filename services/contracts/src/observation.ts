@@ -70,7 +70,11 @@ export const Observation = Type.Object(
     classId: Type.Integer({ minimum: 0 }),
     score: Type.Number({ minimum: 0, maximum: 1 }),
     box: BoxXyxy,
-    /** City category from the model's taxonomy; absent when the label is not mapped or scores below the category's minimum. */
+    /**
+     * City category from the model's taxonomy: the observation counts as a sighting of it. Absent
+     * when the label is not mapped, scores below the category's `minScore`, or (video) its track was
+     * seen in fewer than the category's `minFrames` frames.
+     */
     category: Type.Optional(CategoryName),
     /** Present when the device publishes a redacted evidence JPEG for this observation. */
     evidence: Type.Optional(EvidenceMeta),
