@@ -14,3 +14,7 @@ export * from './tracking/index';
 export * from './analytics/index';
 export * from './geo/index';
 export * from './evidence/index';
+export * from './sources/bounded-queue';
+export * from './sources/ffmpeg-process';
+export * from './sources/video';
+export * from './sources/snapshot';

@@ -6,6 +6,9 @@ import type { Position } from '@sightline/contracts';
 import { exifCaptureTime } from './capture-time';
 import type { Frame } from './frame';
 
+/** A frame whose picture is encoded bytes (still images, snapshot URLs). */
+export type EncodedFrame = Frame & { image: Buffer };
+
 /** File extensions read as frames. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
@@ -56,7 +59,7 @@ export async function listImageFiles(paths: string[]): Promise<string[]> {
 export async function* readImageFrames(
   options: ImageSourceOptions,
   onError: (file: string, error: Error) => void = () => {},
-): AsyncGenerator<Frame> {
+): AsyncGenerator<EncodedFrame> {
   const files = await listImageFiles(options.paths);
   if (files.length === 0) throw new Error(`frame source: no JPEG, PNG or WebP files in ${options.paths.join(', ')}`);
   const intervalMs = options.fps && options.fps > 0 ? 1000 / options.fps : 0;
@@ -96,7 +99,7 @@ export async function* readImageFrames(
 
 
 /** Width and height of an encoded image as displayed, from its header (EXIF orientation applied). */
-async function displayedSize(image: Buffer): Promise<{ width: number; height: number }> {
+export async function displayedSize(image: Buffer): Promise<{ width: number; height: number }> {
   const { width, height, orientation } = await sharp(image).metadata();
   if (!width || !height) throw new Error('not a readable image (no dimensions in its header)');
   return orientation && orientation >= 5 ? { width: height, height: width } : { width, height };
