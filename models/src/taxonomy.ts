@@ -26,7 +26,7 @@
  * labels are matched ignoring case and surrounding spaces; a label in no category is not
  * categorised (the observation is still published, without `category`).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Type from 'typebox';
@@ -230,4 +230,27 @@ export function unknownTaxonomyLabels(taxonomy: Taxonomy, modelLabels: readonly 
 /** Every category whose name equals `prefix` or starts with `prefix.` (e.g. `dumping`, `road.crack`). */
 export function categoriesUnder(taxonomy: Taxonomy, prefix: string): string[] {
   return Object.keys(taxonomy.categories).filter((c) => c === prefix || c.startsWith(`${prefix}.`));
+}
+
+/** Every taxonomy shipped in `models/taxonomies/` (`coco`, `rdd2022`, ...), by file name. */
+export function shippedTaxonomies(): Taxonomy[] {
+  return readdirSync(TAXONOMIES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => loadTaxonomy(f.slice(0, -'.json'.length)));
+}
+
+/**
+ * The rule of `category` in the first of `taxonomies` that defines it (default: the shipped ones),
+ * for a consumer that sees only an observation's category, e.g. the central incident merge.
+ * @returns `undefined` for a category none of them defines (a device's own taxonomy file).
+ */
+export function ruleForCategory(category: string, taxonomies: readonly Taxonomy[] = shippedTaxonomies()): (CategoryRule & { title: string; taxonomy: string }) | undefined {
+  for (const taxonomy of taxonomies) {
+    const entry = taxonomy.categories[category];
+    if (!entry) continue;
+    const { minScore, minFrames, mergeRadiusM, raisesIncident, reopenResolved, title } = entry;
+    return { minScore, minFrames, mergeRadiusM, raisesIncident, reopenResolved, title, taxonomy: taxonomy.id };
+  }
+  return undefined;
 }

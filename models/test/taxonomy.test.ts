@@ -9,6 +9,8 @@ import {
   loadTaxonomy,
   meetsMinFrames,
   parseTaxonomy,
+  ruleForCategory,
+  shippedTaxonomies,
   unknownTaxonomyLabels,
   type Taxonomy,
 } from '../src';
@@ -170,5 +172,22 @@ describe('invalid taxonomies', () => {
       category: 'asset.sign.damaged',
       rule: { minScore: 0.5, minFrames: 2, mergeRadiusM: 12, raisesIncident: true, reopenResolved: false },
     });
+  });
+});
+
+describe('ruleForCategory (what the central side sees: a category name)', () => {
+  it('finds the rule of a category in the shipped taxonomies', () => {
+    expect(shippedTaxonomies().map((t) => t.id)).toEqual(['coco', 'rdd2022']);
+    expect(ruleForCategory('road.pothole')).toEqual({
+      minScore: 0.4, minFrames: 2, mergeRadiusM: 10, raisesIncident: true, reopenResolved: true, title: 'Pothole', taxonomy: 'rdd2022',
+    });
+    expect(ruleForCategory('dumping.furniture.couch')?.mergeRadiusM).toBe(30);
+    expect(ruleForCategory('dumping')).toBeUndefined();
+    expect(ruleForCategory('no.such.category')).toBeUndefined();
+  });
+
+  it('has no category name defined twice across the shipped taxonomies', () => {
+    const names = shippedTaxonomies().flatMap((t) => Object.keys(t.categories));
+    expect(new Set(names).size).toBe(names.length);
   });
 });
