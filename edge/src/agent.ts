@@ -40,11 +40,16 @@ export interface AgentRunOptions {
  * with detections → spool → MQTT, plus a StatsMessage every `statsIntervalSeconds`. Cameras run
  * concurrently and share one detector session. The broker need not be reachable: messages wait
  * in the spool (`<stateDir>/spool.sqlite`) until it is.
+ * Each frame gets a position (its EXIF GPS, else the camera's GPS track at the capture time, else
+ * the fixed position; see `geo/locator.ts`); each observation its city category from the model's
+ * taxonomy (`model.taxonomy`, else the manifest's), and those of incident-raising categories a
+ * redacted evidence JPEG on `.../evidence/{observationId}` (best effort, not spooled).
  * Returns when every source is exhausted (or `signal` aborts), after the spool drained (or
  * `spool.flushOnStopSeconds` passed; the rest is sent after the next start, see `unsent`) and the
  * retained status says `stopped`.
  *
- * @throws Error when the model cannot be resolved or the spool cannot be opened.
+ * @throws Error when the model cannot be resolved, the spool cannot be opened, the taxonomy or a
+ *   camera's GPS log cannot be read or is invalid.
  */
 export async function runAgent(config: AgentConfig, options: AgentRunOptions = {}): Promise<AgentStats> {
   const log = options.logger ?? pino({ name: 'sightline-edge' });
