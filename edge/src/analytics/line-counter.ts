@@ -23,7 +23,10 @@
  * How a crossing is decided, per track, from its anchor point (default BOTTOM_CENTER):
  * 1. **Hysteresis.** The anchor's side only changes once it is at least `minDistance` px away from
  *    the (infinite) line. Inside that band the previous side is kept, so an anchor jittering ±1 px
- *    on the line is not a crossing, let alone several.
+ *    on the line is not a crossing, let alone several. With `minFrames` > 1 the new side must also
+ *    be seen in that many consecutive updates (frames inside the band do not break the run), so a
+ *    box that glitches across the line for a frame — two cars merged into one detection, a
+ *    shadow — is not a crossing either.
  * 2. **Within the segment.** When the side flips, the movement from the last point on the old side
  *    to the first point on the new side must intersect the segment itself, not its extension: a
  *    car driving past the end of a line drawn across one lane is not counted.
@@ -41,7 +44,9 @@
  * Sharp edges: choose `minDistance` at least the anchor's frame-to-frame jitter (a few px at
  * 1080p) but well below the distance an object moves between processed frames, or fast objects
  * will jump the band in one step (still counted: a jump across the band is a side change). The
- * crossing's `timeMs` is the time of the first frame seen on the new side.
+ * crossing's `timeMs` is the time of the first frame seen on the new side (with `minFrames` > 1
+ * it is reported `minFrames − 1` updates later, carrying that earlier time). Keep `minFrames` small
+ * at low frame rates: a track must live that many frames past the line to count.
  *
  * @example
  * const counter = new LineCounter({ id: 'north-lane', start: [100, 600], end: [900, 600] });
@@ -92,6 +97,8 @@ export interface LineCounterOptions {
   minDistance?: number;
   /** Count only a track's first crossing; default false (once per direction). */
   countOncePerTrack?: boolean;
+  /** Consecutive updates a track must be seen on the new side before its side changes; default 1. */
+  minFrames?: number;
 }
 
 const LEFT = -1;
@@ -105,6 +112,8 @@ interface TrackSide {
   point: Point | null;
   countedIn: boolean;
   countedOut: boolean;
+  /** A side change being confirmed (`minFrames` > 1): the side, its first point and time, updates seen. */
+  pending: { side: Side; point: Point; timeMs: number; seen: number } | null;
 }
 
 /**
@@ -125,6 +134,7 @@ export class LineCounter {
   readonly anchor: Anchor;
   readonly minDistance: number;
   readonly countOncePerTrack: boolean;
+  readonly minFrames: number;
   private readonly sides = new Map<number, TrackSide>();
   private tally: LineCounts = { in: {}, out: {} };
 
@@ -134,6 +144,10 @@ export class LineCounter {
     this.anchor = options.anchor ?? DEFAULT_ANCHOR;
     this.minDistance = options.minDistance ?? 2;
     this.countOncePerTrack = options.countOncePerTrack ?? false;
+    this.minFrames = options.minFrames ?? 1;
+    if (!(Number.isInteger(this.minFrames) && this.minFrames >= 1)) {
+      throw new RangeError(`LineCounter ${line.id}: minFrames ${options.minFrames} must be an integer ≥ 1`);
+    }
     if (!(this.minDistance >= 0 && Number.isFinite(this.minDistance))) {
       throw new RangeError(`LineCounter ${line.id}: minDistance ${options.minDistance} must be a finite number of pixels ≥ 0`);
     }
@@ -158,20 +172,26 @@ export class LineCounter {
       const side: Side = d > 0 && d >= this.minDistance ? RIGHT : d < 0 && -d >= this.minDistance ? LEFT : 0;
       let st = this.sides.get(track.id);
       if (!st) {
-        st = { side: 0, point: null, countedIn: false, countedOut: false };
+        st = { side: 0, point: null, countedIn: false, countedOut: false, pending: null };
         this.sides.set(track.id, st);
       }
       if (side === 0) continue;
       if (st.side === 0 || st.side === side) {
         st.side = side;
         st.point = p;
+        st.pending = null;
         continue;
       }
+      if (st.pending?.side !== side) st.pending = { side, point: p, timeMs: frameTimeMs, seen: 0 };
+      st.pending.seen += 1;
+      if (st.pending.seen < this.minFrames) continue;
       const from = st.side;
       const previous = st.point!;
+      const first = st.pending;
       st.side = side;
       st.point = p;
-      if (!this.crossesSegment(previous, p)) continue;
+      st.pending = null;
+      if (!this.crossesSegment(previous, first.point)) continue;
       const direction: CrossingDirection = from === RIGHT ? 'in' : 'out';
       const already = this.countOncePerTrack ? st.countedIn || st.countedOut : direction === 'in' ? st.countedIn : st.countedOut;
       if (already) continue;
@@ -179,7 +199,7 @@ export class LineCounter {
       else st.countedOut = true;
       const byLabel = this.tally[direction];
       byLabel[track.label] = (byLabel[track.label] ?? 0) + 1;
-      crossings.push({ lineId: this.line.id, trackId: track.id, label: track.label, direction, timeMs: frameTimeMs });
+      crossings.push({ lineId: this.line.id, trackId: track.id, label: track.label, direction, timeMs: first.timeMs });
     }
     for (const id of this.sides.keys()) if (!seen.has(id)) this.sides.delete(id);
     return crossings;

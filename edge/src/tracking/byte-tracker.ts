@@ -101,6 +101,11 @@ export interface Track {
   state: TrackState;
   /** The detection matched most recently (this frame when `state` is `'tracked'`). */
   lastDetection?: Detection;
+  /**
+   * Box of the track's first detection (while it was still tentative), px. Lets analytics place
+   * the object where it was first seen rather than where it was confirmed `minHits` frames later.
+   */
+  firstBox?: Box;
   /** `frameTimeMs` of the first detection, when times are given. */
   firstSeenMs?: number;
   /** `frameTimeMs` of the most recent match, when times are given. */
@@ -162,6 +167,7 @@ interface TrackRecord {
   votes: Map<number, Vote>;
   classId: number;
   label: string;
+  firstBox: Box;
   firstSeenMs?: number;
   lastSeenMs?: number;
 }
@@ -348,6 +354,7 @@ export class ByteTracker {
       votes: new Map([[det.classId, { label: det.label, weight: det.score }]]),
       classId: det.classId,
       label: det.label,
+      firstBox: [...det.box],
     };
     if (frameTimeMs !== undefined) {
       t.firstSeenMs = frameTimeMs;
@@ -429,6 +436,7 @@ function snapshot(t: TrackRecord): Track {
     timeSinceUpdate: t.timeSinceUpdate,
     state: t.status === 'tracked' ? 'tracked' : 'lost',
     lastDetection: t.detection,
+    firstBox: [...t.firstBox],
   };
   if (t.firstSeenMs !== undefined) out.firstSeenMs = t.firstSeenMs;
   if (t.lastSeenMs !== undefined) out.lastSeenMs = t.lastSeenMs;

@@ -133,3 +133,28 @@ describe('LineCounter', () => {
     expect(() => new LineCounter({ id: 'bad2', start: [5, NaN], end: [5, 5] })).toThrow(/"bad2"/);
   });
 });
+
+describe('LineCounter minFrames (temporal hysteresis)', () => {
+  it('ignores a one-frame glitch across the line, counts a real crossing with the time of its first frame', () => {
+    const c = new LineCounter(horizontal, { minFrames: 2 });
+    // Above the line, one frame below (a merged box), back above: nothing.
+    expect(walk(c, [[100, 80], [100, 85], [100, 112], [100, 86], [100, 84]])).toEqual([]);
+    // Then really down: first frame past the line at k = 1 (t = 1100), confirmed at k = 2.
+    const down = walk(c, [[100, 84], [100, 104], [100, 112], [100, 125]]);
+    expect(down).toEqual([{ lineId: 'h', trackId: 1, label: 'car', direction: 'out', timeMs: 1100 }]);
+  });
+
+  it('frames inside the band do not break the run', () => {
+    const c = new LineCounter(horizontal, { minFrames: 2, minDistance: 2 });
+    expect(walk(c, [[100, 80], [100, 105], [100, 101], [100, 106]]).map((x) => [x.direction, x.timeMs])).toEqual([['out', 1100]]);
+  });
+
+  it('with minFrames 1 (default) the glitch counts, as before', () => {
+    const c = new LineCounter(horizontal);
+    expect(walk(c, [[100, 80], [100, 112], [100, 86]]).map((x) => x.direction)).toEqual(['out', 'in']);
+  });
+
+  it('rejects a minFrames that is not a positive integer', () => {
+    expect(() => new LineCounter(horizontal, { minFrames: 0 })).toThrow(/minFrames 0 must be an integer ≥ 1/);
+  });
+});
