@@ -17,6 +17,10 @@ const commands: Record<string, () => Promise<Command>> = {
     const m = await import('./commands/detect');
     return { run: (argv) => m.detectCommand(argv), usage: m.detectUsage };
   },
+  count: async () => {
+    const m = await import('./commands/count');
+    return { run: (argv) => m.countCommand(argv), usage: m.countUsage };
+  },
   edge: async () => {
     const m = await import('./commands/edge');
     return { run: m.edgeCommand, usage: m.edgeUsage };
@@ -39,6 +43,7 @@ const overview = `usage: sightline <command> [options]
 
 commands:
   detect   run the detector on images and print detections (jsonl or table)
+  count    count objects crossing lines in a video (tracking), print JSON; --annotate writes a video
   edge     run the edge agent from a config file
   central  run the central service (ingest + API)
   demo     run central (embedded) + an edge agent on sample frames
