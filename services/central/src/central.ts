@@ -128,6 +128,7 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
       ...(config.mqttPassword !== undefined ? { password: config.mqttPassword } : {}),
       ...(config.mqttSessionExpirySeconds !== undefined ? { sessionExpirySeconds: config.mqttSessionExpirySeconds } : {}),
       ...(config.ingest?.onCommitted ? { onCommitted: config.ingest.onCommitted } : {}),
+      ...(database.transactionWithCopy ? { transactionWithCopy: database.transactionWithCopy } : {}),
       ...(config.ingest?.maxPayloadBytes !== undefined ? { maxPayloadBytes: config.ingest.maxPayloadBytes } : {}),
       ...(config.ingest?.batcher ? { batcher: config.ingest.batcher } : {}),
       ...(logger ? { logger: logger.child({ component: 'ingest' }) } : {}),

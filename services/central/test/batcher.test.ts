@@ -72,10 +72,12 @@ describe('Batcher', () => {
     const db = fakeDatabase();
     const batcher = new Batcher(db.write, { maxBatch: 10, maxDelayMs: 5, retryInitialMs: 5, retryMaxMs: 20 });
     db.failTimes(5);
-    for (let i = 1; i <= 25; i++) batcher.push(item(i));
+    const acks: number[] = [];
+    for (let i = 1; i <= 25; i++) batcher.push(item(i, acks));
     await batcher.idle();
     const seqs = db.committed.flat().map(seqOf);
-    expect(seqs).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1)); // two writers: any commit order
+    expect(acks).toEqual(Array.from({ length: 25 }, (_, i) => i + 1)); // acknowledged in arrival order all the same
     expect(batcher.counters).toMatchObject({ stored: 25, writeFailures: 5, lastWriteError: 'connection refused' });
     expect(batcher.pending).toBe(0);
   });
@@ -125,6 +127,28 @@ describe('Batcher', () => {
     expect(acks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // 6 was dead-lettered, which is a commit too
     const committedSeqs = db.committed.flat().map(seqOf);
     expect(committedSeqs).toContain(10);
+  });
+
+  it('writes two batches at once, and acknowledges the later one only after the earlier', async () => {
+    let release: (() => void) | undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const write = async (items: readonly IngestItem[]): Promise<BatchOutcome> => {
+      const first = seqOf(items[0]!);
+      order.push(`start ${first}`);
+      if (first === 1) await gate; // the first batch is slow
+      order.push(`commit ${first}`);
+      return outcome(items);
+    };
+    const acks: number[] = [];
+    const batcher = new Batcher(write, { maxBatch: 3, concurrency: 2 });
+    for (let i = 1; i <= 6; i++) batcher.push(item(i, acks));
+    await until(() => order.length, (n) => n >= 3, 1000);
+    expect(order).toEqual(['start 1', 'start 4', 'commit 4']);
+    expect(acks).toEqual([]); // 4..6 committed, but 1..3 are not yet
+    release!();
+    await batcher.idle();
+    expect(acks).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('flushes a partial batch once items stop arriving (idleFlushMs), long before maxDelayMs', async () => {

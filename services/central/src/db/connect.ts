@@ -1,9 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Logger } from 'pino';
 import { lockDataDir } from './data-dir-lock';
 import { migrateToLatest } from './migrate';
@@ -35,12 +38,27 @@ export interface OpenDatabaseOptions {
   logger?: Logger;
 }
 
+/**
+ * `COPY ... FROM STDIN` on the connection of a running transaction: `statement` is the COPY
+ * statement, `chunks` its data in PostgreSQL's text format.
+ * @returns the number of rows copied.
+ */
+export type CopyIn = (statement: string, chunks: Iterable<string>) => Promise<number>;
+
+/** Runs `fn` in a transaction, handing it a {@link CopyIn} bound to that transaction's connection. */
+export type TransactionWithCopy = <T>(fn: (trx: Transaction<Database>, copy: CopyIn) => Promise<T>) => Promise<T>;
+
 /** An open central database. */
 export interface DatabaseHandle {
   /** Typed query builder over every table in {@link Database}. */
   db: Kysely<Database>;
   /** Which engine is behind `db`: a PostgreSQL server or in-process PGlite. */
   engine: 'postgres' | 'pglite';
+  /**
+   * Transactions that may bulk-load with COPY (PostgreSQL only; absent for PGlite, whose COPY
+   * works on its virtual file system instead).
+   */
+  transactionWithCopy?: TransactionWithCopy;
   /** Closes the pool / PGlite instance (flushing PGlite's files). Idempotent. */
   close(): Promise<void>;
 }
@@ -101,7 +119,41 @@ function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): Databa
   // Without a listener, an idle connection killed by the server would crash the process.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle database connection failed'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', close: once(() => db.destroy()) };
+  // Kysely does not expose the pg client of a transaction, and COPY needs it. So a COPY-capable
+  // transaction takes a client from the pool itself and runs kysely on just that client (one
+  // small Kysely per pooled client, kept while the client lives).
+  const single = new WeakMap<pg.PoolClient, Kysely<Database>>();
+  const onClient = (client: pg.PoolClient): Kysely<Database> => {
+    let bound = single.get(client);
+    if (!bound) {
+      const connection = { query: client.query.bind(client), release: () => undefined };
+      bound = new Kysely<Database>({ dialect: new PostgresDialect({ pool: { connect: async () => connection, end: async () => undefined } }) });
+      single.set(client, bound);
+    }
+    return bound;
+  };
+  const transactionWithCopy: TransactionWithCopy = async (fn) => {
+    const client = await pool.connect();
+    let failure: Error | undefined;
+    try {
+      return await onClient(client)
+        .transaction()
+        .execute((trx) =>
+          fn(trx, async (statement, chunks) => {
+            const stream = client.query(copyFrom(statement));
+            await pipeline(Readable.from(chunks), stream);
+            return stream.rowCount;
+          }),
+        );
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      // After a failure the connection may be broken or mid-COPY: discard it rather than reuse it.
+      client.release(failure);
+    }
+  };
+  return { db, engine: 'postgres', transactionWithCopy, close: once(() => db.destroy()) };
 }
 
 async function openPglite(dataDir = DEFAULT_DATA_DIR): Promise<DatabaseHandle> {

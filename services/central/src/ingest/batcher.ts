@@ -4,12 +4,15 @@
  * acknowledges them to the broker.
  *
  * - A batch is written when `maxBatch` items are waiting, `maxDelayMs` after the first one
- *   arrived, or when no item arrived for `idleFlushMs`, whichever is first; while a write runs,
- *   new items wait for the next batch, which starts as soon as the write ends (group commit).
- *   The idle flush matters because the broker stops sending once the unacknowledged window is
- *   full (MQTT receive maximum / Mosquitto `max_inflight_messages`): waiting longer for more
- *   items would only wait for messages that cannot come before the acknowledgements.
- * - After a batch commits, each item's `ack` (the MQTT PUBACK) is called, in arrival order.
+ *   arrived, or when no item arrived for `idleFlushMs`, whichever is first. Up to `concurrency`
+ *   batches are written at once (each in its own transaction and connection), so the database
+ *   works on one batch while this process prepares the next; when a write ends, whatever waits
+ *   is written next (group commit). The idle flush matters because the broker stops sending once
+ *   the unacknowledged window is full (MQTT receive maximum / Mosquitto
+ *   `max_inflight_messages`): waiting longer would only wait for messages that cannot come
+ *   before the acknowledgements.
+ * - After a batch commits, each item's `ack` (the MQTT PUBACK) is called, in arrival order
+ *   across batches: a batch that commits before an earlier one waits for it to be acknowledged.
  * - When the database is down (anything but a data error), the same batch is retried with
  *   exponential backoff (`retryInitialMs` doubling up to `retryMaxMs`, with jitter). Items stay
  *   in memory meanwhile; nothing is dropped. Above `highWaterMark` waiting items, {@link
@@ -29,7 +32,7 @@ import type { BatchOutcome } from './store';
 
 /** Tuning of the {@link Batcher}; every field has a default. */
 export interface BatcherOptions {
-  /** Most items per transaction (default 500). */
+  /** Most items per transaction (default 2000). */
   maxBatch: number;
   /** Longest wait before writing a partial batch, in milliseconds (default 50). */
   maxDelayMs: number;
@@ -41,16 +44,19 @@ export interface BatcherOptions {
   retryMaxMs: number;
   /** Waiting items above which the MQTT client is paused (default 20000). */
   highWaterMark: number;
+  /** Batches written at the same time, each in its own transaction (default 2). */
+  concurrency: number;
 }
 
 /** Defaults of {@link BatcherOptions}. */
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
-  maxBatch: 500,
+  maxBatch: 2000,
   maxDelayMs: 50,
   idleFlushMs: 5,
   retryInitialMs: 100,
   retryMaxMs: 5000,
   highWaterMark: 20_000,
+  concurrency: 2,
 };
 
 /** Running totals of the batcher since start. */
@@ -78,8 +84,15 @@ export interface BatcherCounters {
 /** Writes a batch in one transaction; throws the database error on failure. */
 export type BatchWriter = (items: readonly IngestItem[]) => Promise<BatchOutcome>;
 
+/** A batch being written; acknowledged in order once committed. */
+interface InFlight {
+  items: IngestItem[];
+  /** Committed (true), given up at close (false), or still being written (undefined). */
+  committed?: boolean;
+}
+
 /**
- * Queue + single writer: see the module comment. One instance per ingest; `push` from the MQTT
+ * Queue + writers: see the module comment. One instance per ingest; `push` from the MQTT
  * handler, `idle`/`close` to wait for the writes.
  */
 export class Batcher {
@@ -96,13 +109,17 @@ export class Batcher {
   };
   private readonly options: BatcherOptions;
   private readonly queue: IngestItem[] = [];
+  /** Batches being written or waiting for an earlier one's acknowledgement, oldest first. */
+  private readonly inFlight: InFlight[] = [];
+  private writers = 0;
+  private inFlightItems = 0;
   private timer: NodeJS.Timeout | undefined;
   /** When the first item of the batch being gathered arrived (ms since epoch). */
   private firstAt: number | undefined;
-  private running = false;
   private closing = false;
   private deadline = Infinity;
-  private wake: (() => void) | undefined;
+  private abandoned = 0;
+  private readonly wakers = new Set<() => void>();
   private roomWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
 
@@ -118,9 +135,9 @@ export class Batcher {
     this.options = { ...DEFAULT_BATCHER_OPTIONS, ...options };
   }
 
-  /** Items received but not yet committed. */
+  /** Items received but not yet committed (queued or being written). */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.inFlightItems;
   }
 
   /** Queues an item for the next batch. After {@link close} began, items are refused (returns false). */
@@ -131,15 +148,15 @@ export class Batcher {
     return true;
   }
 
-  /** Resolves at once while fewer than `highWaterMark` items wait, else when the queue drains below it. */
+  /** Resolves at once while fewer than `highWaterMark` items are pending, else when they drop below it. */
   waitForRoom(): Promise<void> {
-    if (this.queue.length < this.options.highWaterMark || this.closing) return Promise.resolve();
+    if (this.pending < this.options.highWaterMark || this.closing) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   /** Resolves when every queued item has been committed (or abandoned at close). */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && !this.running) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -153,10 +170,12 @@ export class Batcher {
     this.closing = true;
     this.deadline = Date.now() + timeoutMs;
     this.releaseRoomWaiters(true);
-    if (this.queue.length > 0) this.start();
-    this.wake?.();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.startWriters();
+    for (const wake of [...this.wakers]) wake();
     await this.idle();
-    const abandoned = this.queue.length;
+    const abandoned = this.abandoned + this.queue.length;
     if (abandoned > 0) {
       this.logger?.error({ abandoned, lastWriteError: this.counters.lastWriteError }, 'closing with messages the database never took; they stay unacknowledged for redelivery');
       this.queue.length = 0;
@@ -164,49 +183,70 @@ export class Batcher {
     return abandoned;
   }
 
+  private isIdle(): boolean {
+    return this.writers === 0 && (this.queue.length === 0 || (this.closing && Date.now() >= this.deadline));
+  }
+
+  /** Starts a writer now, or arms the timer for a partial batch. */
   private schedule(): void {
-    if (this.running) return; // the running loop picks new items up
+    if (this.writers >= this.options.concurrency) return; // a finishing writer picks items up
     if (this.queue.length >= this.options.maxBatch) {
-      this.start();
+      this.startWriters();
       return;
     }
+    if (this.writers > 0) return; // group commit: the running write's end takes what waits
     const now = Date.now();
     this.firstAt ??= now;
     const wait = Math.max(0, Math.min(this.options.idleFlushMs, this.firstAt + this.options.maxDelayMs - now));
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.start(), wait);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.startWriters();
+    }, wait);
   }
 
-  private start(): void {
+  /** Starts writers while there are items and free slots. */
+  private startWriters(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.firstAt = undefined;
-    if (this.running) return;
-    this.running = true;
-    void this.loop();
+    while (this.writers < this.options.concurrency && this.queue.length > 0) {
+      if (this.closing && Date.now() >= this.deadline) break;
+      const batch: InFlight = { items: this.queue.splice(0, this.options.maxBatch) };
+      this.inFlight.push(batch);
+      this.inFlightItems += batch.items.length;
+      this.writers += 1;
+      void this.runWriter(batch);
+    }
   }
 
-  private async loop(): Promise<void> {
+  private async runWriter(batch: InFlight): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.slice(0, this.options.maxBatch);
-        const written = await this.writeWithRetry(batch);
-        if (!written) break; // closing and the deadline passed
-        this.queue.splice(0, batch.length);
-        for (const item of batch) this.acknowledge(item);
-        this.releaseRoomWaiters(false);
-      }
+      batch.committed = await this.writeWithRetry(batch.items);
     } catch (error) {
       // Unreachable by design (writeWithRetry catches everything); never let it escape.
-      this.logger?.error({ err: error }, 'ingest batcher loop failed');
+      this.logger?.error({ err: error }, 'ingest batcher writer failed');
+      batch.committed = false;
     } finally {
-      this.running = false;
-      if (this.queue.length > 0 && !this.closing) this.schedule();
-      if (this.queue.length === 0 || this.closing) {
+      this.writers -= 1;
+      this.inFlightItems -= batch.items.length;
+      if (batch.committed === false) this.abandoned += batch.items.length;
+      this.acknowledgeInOrder();
+      this.releaseRoomWaiters(false);
+      if (this.queue.length > 0) this.startWriters();
+      if (this.isIdle()) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
         for (const resolve of waiters) resolve();
       }
+    }
+  }
+
+  /** Acknowledges finished batches from the oldest on, stopping at one still being written. */
+  private acknowledgeInOrder(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0]!.committed !== undefined) {
+      const batch = this.inFlight.shift()!;
+      if (batch.committed) for (const item of batch.items) this.acknowledge(item);
     }
   }
 
@@ -251,7 +291,7 @@ export class Batcher {
         const backoff = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** Math.min(attempt, 30));
         const delay = Math.round(backoff * (0.5 + Math.random() / 2));
         this.logger?.warn(
-          { err: error, attempt: attempt + 1, items: items.length, pending: this.queue.length, retryInMs: delay },
+          { err: error, attempt: attempt + 1, items: items.length, pending: this.pending, retryInMs: delay },
           'database write failed; will retry',
         );
         await this.sleep(this.closing ? Math.min(delay, Math.max(0, this.deadline - Date.now())) : delay);
@@ -259,7 +299,7 @@ export class Batcher {
     }
   }
 
-  /** Sends an item's PUBACK now that it is committed; a failing ack must not stop the loop. */
+  /** Sends an item's PUBACK now that it is committed; a failing ack must not stop the writer. */
   private acknowledge(item: IngestItem): void {
     try {
       item.ack?.();
@@ -268,21 +308,21 @@ export class Batcher {
     }
   }
 
+  /** Sleeps `ms`, or until {@link close} wakes every sleeping writer. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        if (self.wake === done) self.wake = undefined;
+        this.wakers.delete(done);
         resolve();
-      }
-      this.wake = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
     });
   }
 
   private releaseRoomWaiters(all: boolean): void {
-    if (!all && this.queue.length >= this.options.highWaterMark) return;
+    if (!all && this.pending >= this.options.highWaterMark) return;
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const resolve of waiters) resolve();

@@ -43,6 +43,7 @@ import { allDevicesFilter, type TopicKind } from '@sightline/contracts';
 import type { Kysely } from 'kysely';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { TransactionWithCopy } from '../db/connect';
 import type { Database } from '../db/schema';
 import { Batcher, DEFAULT_BATCHER_OPTIONS, type BatcherCounters, type BatcherOptions } from './batcher';
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodeDeviceMessage } from './decode';
@@ -92,6 +93,8 @@ export interface IngestOptions {
   connectTimeoutMs?: number;
   /** Batching and retry tuning. */
   batcher?: Partial<BatcherOptions>;
+  /** PostgreSQL's COPY-capable transactions (`DatabaseHandle.transactionWithCopy`): faster inserts. */
+  transactionWithCopy?: TransactionWithCopy;
   /**
    * Called after each committed transaction with the records it stored (not dead letters), e.g.
    * to measure publish → commit latency. Must not throw or block.
@@ -175,7 +178,7 @@ export async function startIngest(db: Kysely<Database>, options: IngestOptions):
 
   const batcher = new Batcher(
     async (items) => {
-      const outcome = await storeBatch(db, items);
+      const outcome = await storeBatch(db, items, options.transactionWithCopy);
       if (onCommitted) {
         try {
           onCommitted(
@@ -211,16 +214,36 @@ export async function startIngest(db: Kysely<Database>, options: IngestOptions):
   };
   const client: MqttClient = connect(options.mqttUrl, connectOptions);
 
-  /** The PUBACK of `messageId`, on the connection the message arrived on (see the module comment). */
-  const acknowledge = (stream: MqttClient['stream'], messageId: number): void => {
+  // PUBACKs of a committed batch are gathered and written in one go (a batch has thousands).
+  let ackStream: MqttClient['stream'] | undefined;
+  let ackIds: number[] = [];
+  const flushAcks = (): void => {
+    const stream = ackStream;
+    const ids = ackIds;
+    ackStream = undefined;
+    ackIds = [];
+    if (!stream || ids.length === 0) return;
     if (client.stream !== stream || !client.connected || stream.destroyed) {
-      ackDropped += 1; // the broker redelivers it on the new connection
+      ackDropped += ids.length; // the broker redelivers them on the new connection
       return;
     }
     // PUBACK: fixed header 0x40, remaining length 2, packet identifier. Valid for MQTT 3.1.1 and
     // 5 (reason code 0 = success and no properties may be omitted, MQTT 5 §3.4.2.1).
-    stream.write(Buffer.from([0x40, 0x02, messageId >> 8, messageId & 0xff]));
-    acknowledged += 1;
+    const packets = Buffer.allocUnsafe(ids.length * 4);
+    ids.forEach((id, i) => {
+      packets[i * 4] = 0x40;
+      packets[i * 4 + 1] = 0x02;
+      packets.writeUInt16BE(id, i * 4 + 2);
+    });
+    stream.write(packets);
+    acknowledged += ids.length;
+  };
+  /** Queues the PUBACK of `messageId` for the connection the message arrived on (see the module comment). */
+  const acknowledge = (stream: MqttClient['stream'], messageId: number): void => {
+    if (ackStream !== undefined && ackStream !== stream) flushAcks();
+    if (ackIds.length === 0) queueMicrotask(flushAcks);
+    ackStream = stream;
+    ackIds.push(messageId);
   };
 
   const toItem = (packet: IPublishPacket): IngestItem => {

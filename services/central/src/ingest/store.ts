@@ -6,11 +6,12 @@
  * devices (state, seq gaps) → dead letters.
  */
 import type { Kysely } from 'kysely';
+import type { TransactionWithCopy } from '../db/connect';
 import type { Database } from '../db/schema';
 import { insertDeadLetters } from './dead-letters';
 import { updateDevices } from './devices';
 import type { DeadLetterItem, IngestItem, StoreItem } from './items';
-import { insertObservations, observationRows } from './observations';
+import { insertObservations, type ReceivedObservations } from './observations';
 import { storeTraffic, type ReceivedTraffic } from './traffic';
 
 /** What one committed batch wrote. */
@@ -30,20 +31,29 @@ export interface BatchOutcome {
  * messages (multi-row, idempotent), traffic counts (idempotent per message id), the device rows
  * (seen times, seq gaps, state, info, stats) and the dead letters. Skip items write nothing.
  *
+ * @param transactionWithCopy PostgreSQL's COPY-capable transactions (see `connect.ts`): the
+ *   observations then take the bulk path. Without it, plain transactions and INSERTs.
  * @throws the database error when the transaction fails; nothing of the batch is stored then.
  */
-export async function storeBatch(db: Kysely<Database>, items: readonly IngestItem[]): Promise<BatchOutcome> {
+export async function storeBatch(
+  db: Kysely<Database>,
+  items: readonly IngestItem[],
+  transactionWithCopy?: TransactionWithCopy,
+): Promise<BatchOutcome> {
   const stores = items.filter((i): i is StoreItem => i.kind === 'store');
   const deadLetters = items.filter((i): i is DeadLetterItem => i.kind === 'dead-letter');
-  const observations = stores.flatMap((s) => (s.record.kind === 'observations' ? observationRows(s.record.message, s.receivedAt) : []));
+  const observations: ReceivedObservations[] = stores.flatMap((s) =>
+    s.record.kind === 'observations' ? [{ message: s.record.message, receivedAt: s.receivedAt }] : [],
+  );
   const traffic: ReceivedTraffic[] = stores.flatMap((s) =>
     s.record.kind === 'traffic' ? [{ message: s.record.message, receivedAt: s.receivedAt }] : [],
   );
   if (stores.length === 0 && deadLetters.length === 0) {
     return { messagesStored: 0, observationsInserted: 0, trafficMessagesInserted: 0, deadLettersStored: 0 };
   }
-  return db.transaction().execute(async (trx) => {
-    const observationsInserted = await insertObservations(trx, observations);
+  const run: TransactionWithCopy = transactionWithCopy ?? ((fn) => db.transaction().execute((trx) => fn(trx, undefined as never)));
+  return run(async (trx, copy) => {
+    const observationsInserted = await insertObservations(trx, observations, transactionWithCopy ? copy : undefined);
     const trafficOutcome = await storeTraffic(trx, traffic);
     await updateDevices(trx, stores);
     const deadLettersStored = await insertDeadLetters(trx, deadLetters);
