@@ -196,6 +196,11 @@ describe('traffic counts and devices on PostgreSQL and Mosquitto', () => {
     expect(letters).toEqual([{ reason: `deviceId "${device}" does not match topic device "${other}"` }]);
   });
 
+  it('documents the traffic and device routes in the OpenAPI document', async () => {
+    const doc = await get<{ paths: Record<string, unknown> }>('/docs/json');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/traffic/counts', '/v1/traffic/flows', '/v1/devices', '/v1/devices/{id}']));
+  });
+
   it('pages the device list and answers 404 for an unknown device', async () => {
     const first = await get<{ items: Array<{ id: string }>; nextCursor: string | null }>('/v1/devices?limit=1');
     expect(first.body.items).toHaveLength(1);

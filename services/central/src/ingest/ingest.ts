@@ -250,15 +250,15 @@ export async function startIngest(db: Kysely<Database>, options: IngestOptions):
     const topic = packet.topic;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const receivedAt = new Date();
-    const base = { topic, payload, receivedAt, ...(packet.retain ? { retained: true } : {}) };
+    const retained = packet.retain;
     try {
       const decoded = decodeDeviceMessage(topic, payload, maxPayloadBytes);
-      if (decoded.ok === true) return { kind: 'store', ...base, record: decoded.record };
-      if (decoded.ok === 'skip') return { kind: 'skip', ...base, reason: decoded.reason };
+      if (decoded.ok === true) return { kind: 'store', topic, payload, receivedAt, retained, record: decoded.record };
+      if (decoded.ok === 'skip') return { kind: 'skip', topic, payload, receivedAt, retained, reason: decoded.reason };
       logger?.debug({ topic, reason: decoded.reason }, 'message rejected');
-      return { kind: 'dead-letter', ...base, reason: decoded.reason, deviceId: decoded.deviceId };
+      return { kind: 'dead-letter', topic, payload, receivedAt, retained, reason: decoded.reason, deviceId: decoded.deviceId };
     } catch (error) {
-      return { kind: 'dead-letter', ...base, reason: `ingest failed: ${String(error)}`, deviceId: null };
+      return { kind: 'dead-letter', topic, payload, receivedAt, retained, reason: `ingest failed: ${String(error)}`, deviceId: null };
     }
   };
 
