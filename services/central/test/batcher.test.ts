@@ -151,6 +151,23 @@ describe('Batcher', () => {
     expect(acks).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('bounds batches and pending items by payload bytes too', async () => {
+    const db = fakeDatabase();
+    const big = (seq: number): IngestItem => ({ ...item(seq), payload: Buffer.alloc(400) });
+    const batcher = new Batcher(db.write, { maxBatch: 100, maxBatchBytes: 1000, highWaterBytes: 2000, maxDelayMs: 5, concurrency: 1 });
+    db.failTimes(Infinity);
+    for (let i = 1; i <= 5; i++) batcher.push(big(i));
+    expect(batcher.pendingBytes).toBe(2000);
+    let released = false;
+    const room = batcher.waitForRoom().then(() => (released = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(released).toBe(false); // 2000 bytes pending: the MQTT client would be held
+    db.failTimes(0);
+    await room;
+    await batcher.idle();
+    expect(db.committed.map((b) => b.length)).toEqual([3, 2]); // 3 × 400 bytes reach 1000
+  });
+
   it('flushes a partial batch once items stop arriving (idleFlushMs), long before maxDelayMs', async () => {
     const db = fakeDatabase();
     const batcher = new Batcher(db.write, { maxBatch: 1000, maxDelayMs: 5000, idleFlushMs: 5 });

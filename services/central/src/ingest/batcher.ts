@@ -3,7 +3,7 @@
  * database in one transaction, retrying until the database takes them, and only then
  * acknowledges them to the broker.
  *
- * - A batch is written when `maxBatch` items are waiting, `maxDelayMs` after the first one
+ * - A batch is written when `maxBatch` items (or `maxBatchBytes` of payload) are waiting, `maxDelayMs` after the first one
  *   arrived, or when no item arrived for `idleFlushMs`, whichever is first. Up to `concurrency`
  *   batches are written at once (each in its own transaction and connection), so the database
  *   works on one batch while this process prepares the next; when a write ends, whatever waits
@@ -15,7 +15,8 @@
  *   across batches: a batch that commits before an earlier one waits for it to be acknowledged.
  * - When the database is down (anything but a data error), the same batch is retried with
  *   exponential backoff (`retryInitialMs` doubling up to `retryMaxMs`, with jitter). Items stay
- *   in memory meanwhile; nothing is dropped. Above `highWaterMark` waiting items, {@link
+ *   in memory meanwhile; nothing is dropped. Above `highWaterMark` waiting items (or
+ *   `highWaterBytes` of their payloads), {@link
  *   Batcher.waitForRoom} holds the MQTT client so the broker keeps further messages instead.
  * - When the database rejects the data (SQLSTATE class 22/23, e.g. a class id beyond integer
  *   range), the batch is split and written item by item; the offending message becomes a dead
@@ -34,6 +35,8 @@ import type { BatchOutcome } from './store';
 export interface BatcherOptions {
   /** Most items per transaction (default 2000). */
   maxBatch: number;
+  /** Most payload bytes per transaction (default 32 MiB; a batch holds at least one item). */
+  maxBatchBytes: number;
   /** Longest wait before writing a partial batch, in milliseconds (default 50). */
   maxDelayMs: number;
   /** Write a partial batch when no item arrived for this many milliseconds (default 5). */
@@ -44,6 +47,8 @@ export interface BatcherOptions {
   retryMaxMs: number;
   /** Waiting items above which the MQTT client is paused (default 20000). */
   highWaterMark: number;
+  /** Payload bytes pending above which the MQTT client is paused (default 256 MiB). */
+  highWaterBytes: number;
   /** Batches written at the same time, each in its own transaction (default 2). */
   concurrency: number;
 }
@@ -51,11 +56,13 @@ export interface BatcherOptions {
 /** Defaults of {@link BatcherOptions}. */
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
   maxBatch: 2000,
+  maxBatchBytes: 32 * 1024 * 1024,
   maxDelayMs: 50,
   idleFlushMs: 5,
   retryInitialMs: 100,
   retryMaxMs: 5000,
   highWaterMark: 20_000,
+  highWaterBytes: 256 * 1024 * 1024,
   concurrency: 2,
 };
 
@@ -87,6 +94,8 @@ export type BatchWriter = (items: readonly IngestItem[]) => Promise<BatchOutcome
 /** A batch being written; acknowledged in order once committed. */
 interface InFlight {
   items: IngestItem[];
+  /** Sum of the items' payload sizes. */
+  bytes: number;
   /** Committed (true), given up at close (false), or still being written (undefined). */
   committed?: boolean;
 }
@@ -113,6 +122,8 @@ export class Batcher {
   private readonly inFlight: InFlight[] = [];
   private writers = 0;
   private inFlightItems = 0;
+  private queuedBytes = 0;
+  private inFlightBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   /** When the first item of the batch being gathered arrived (ms since epoch). */
   private firstAt: number | undefined;
@@ -140,17 +151,23 @@ export class Batcher {
     return this.queue.length + this.inFlightItems;
   }
 
+  /** Payload bytes received but not yet committed. */
+  get pendingBytes(): number {
+    return this.queuedBytes + this.inFlightBytes;
+  }
+
   /** Queues an item for the next batch. After {@link close} began, items are refused (returns false). */
   push(item: IngestItem): boolean {
     if (this.closing) return false;
     this.queue.push(item);
+    this.queuedBytes += item.payload.byteLength;
     this.schedule();
     return true;
   }
 
-  /** Resolves at once while fewer than `highWaterMark` items are pending, else when they drop below it. */
+  /** Resolves at once while below the high-water marks (items and bytes), else when back below them. */
   waitForRoom(): Promise<void> {
-    if (this.pending < this.options.highWaterMark || this.closing) return Promise.resolve();
+    if (!this.full() || this.closing) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
@@ -179,8 +196,13 @@ export class Batcher {
     if (abandoned > 0) {
       this.logger?.error({ abandoned, lastWriteError: this.counters.lastWriteError }, 'closing with messages the database never took; they stay unacknowledged for redelivery');
       this.queue.length = 0;
+      this.queuedBytes = 0;
     }
     return abandoned;
+  }
+
+  private full(): boolean {
+    return this.pending >= this.options.highWaterMark || this.pendingBytes >= this.options.highWaterBytes;
   }
 
   private isIdle(): boolean {
@@ -190,7 +212,7 @@ export class Batcher {
   /** Starts a writer now, or arms the timer for a partial batch. */
   private schedule(): void {
     if (this.writers >= this.options.concurrency) return; // a finishing writer picks items up
-    if (this.queue.length >= this.options.maxBatch) {
+    if (this.queue.length >= this.options.maxBatch || this.queuedBytes >= this.options.maxBatchBytes) {
       this.startWriters();
       return;
     }
@@ -212,9 +234,17 @@ export class Batcher {
     this.firstAt = undefined;
     while (this.writers < this.options.concurrency && this.queue.length > 0) {
       if (this.closing && Date.now() >= this.deadline) break;
-      const batch: InFlight = { items: this.queue.splice(0, this.options.maxBatch) };
+      let count = 0;
+      let bytes = 0;
+      while (count < this.queue.length && count < this.options.maxBatch && (count === 0 || bytes < this.options.maxBatchBytes)) {
+        bytes += this.queue[count]!.payload.byteLength;
+        count += 1;
+      }
+      const batch: InFlight = { items: this.queue.splice(0, count), bytes };
+      this.queuedBytes -= bytes;
       this.inFlight.push(batch);
       this.inFlightItems += batch.items.length;
+      this.inFlightBytes += bytes;
       this.writers += 1;
       void this.runWriter(batch);
     }
@@ -230,6 +260,7 @@ export class Batcher {
     } finally {
       this.writers -= 1;
       this.inFlightItems -= batch.items.length;
+      this.inFlightBytes -= batch.bytes;
       if (batch.committed === false) this.abandoned += batch.items.length;
       this.acknowledgeInOrder();
       this.releaseRoomWaiters(false);
@@ -322,7 +353,7 @@ export class Batcher {
   }
 
   private releaseRoomWaiters(all: boolean): void {
-    if (!all && this.pending >= this.options.highWaterMark) return;
+    if (!all && this.full()) return;
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const resolve of waiters) resolve();
