@@ -71,6 +71,8 @@ describe('walking skeleton on real Postgres and Mosquitto', () => {
       // Its own shared-subscription group: other suites' central instances on the same broker
       // must not take this test's messages.
       mqttSharedGroup: `e2e-${deviceId}`,
+      // No persistent session: a test's ingest must not leave a session queueing on the shared broker.
+      mqttSessionExpirySeconds: 0,
       logger: false,
     });
     const config = parseAgentConfig(
