@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceTopic } from '@sightline/contracts';
-import { startCentral } from '@sightline/central';
+import { createApiKey, startCentral } from '@sightline/central';
 import { parseAgentConfig, runAgent, type AgentStats } from '@sightline/edge';
 import { fixture } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
@@ -30,7 +30,7 @@ const FRAMES = [
   'demo/dog.jpg',
 ];
 
-async function allObservations(apiUrl: string, query: Record<string, string>): Promise<ApiObservation[]> {
+async function allObservations(apiUrl: string, query: Record<string, string>, headers: Record<string, string>): Promise<ApiObservation[]> {
   const items: ApiObservation[] = [];
   let cursor: string | null = null;
   do {
@@ -38,7 +38,7 @@ async function allObservations(apiUrl: string, query: Record<string, string>): P
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     url.searchParams.set('limit', '7'); // small pages: the cursor walk is part of what is tested
     if (cursor) url.searchParams.set('cursor', cursor);
-    const response = await fetch(url);
+    const response = await fetch(url, { headers });
     expect(response.status).toBe(200);
     const page = (await response.json()) as { items: ApiObservation[]; nextCursor: string | null };
     items.push(...page.items);
@@ -61,6 +61,8 @@ describe('walking skeleton on real Postgres and Mosquitto', () => {
   let central: Awaited<ReturnType<typeof startCentral>>;
   const deviceId = `e2e-${randomBytes(4).toString('hex')}`;
   let stats: AgentStats;
+  /** A read key: the API needs one for /v1/observations. */
+  let headers: Record<string, string> = {};
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -75,6 +77,7 @@ describe('walking skeleton on real Postgres and Mosquitto', () => {
       mqttSessionExpirySeconds: 0,
       logger: false,
     });
+    headers = { authorization: `Bearer ${(await createApiKey(central.db, { scope: 'read', name: 'e2e' })).key}` };
     const config = parseAgentConfig(
       {
         deviceId,
@@ -103,7 +106,7 @@ describe('walking skeleton on real Postgres and Mosquitto', () => {
     expect(stats.failed).toBe(0);
     expect(stats.messages).toBe(FRAMES.length);
     const stored = await until(
-      () => allObservations(central.apiUrl, { device: deviceId }),
+      () => allObservations(central.apiUrl, { device: deviceId }, headers),
       (items) => items.length >= stats.observations,
     );
     expect(stored).toHaveLength(stats.observations);
@@ -113,7 +116,7 @@ describe('walking skeleton on real Postgres and Mosquitto', () => {
   });
 
   it('serves the labels the photos show, with boxes inside the frame', async () => {
-    const stored = await allObservations(central.apiUrl, { device: deviceId });
+    const stored = await allObservations(central.apiUrl, { device: deviceId }, headers);
     const labelsOf = (source: string) => stored.filter((o) => o.frame.source === source).map((o) => o.label);
     const london = labelsOf('coco_val2017_000000001584.jpg');
     expect(london).toContain('bus');
@@ -131,7 +134,7 @@ describe('walking skeleton on real Postgres and Mosquitto', () => {
       expect(x2).toBeGreaterThan(x1);
       expect(y2).toBeGreaterThan(y1);
     }
-    const buses = await allObservations(central.apiUrl, { device: deviceId, label: 'bus' });
+    const buses = await allObservations(central.apiUrl, { device: deviceId, label: 'bus' }, headers);
     expect(buses.length).toBe(stored.filter((o) => o.label === 'bus').length);
     expect(buses.every((o) => o.label === 'bus')).toBe(true);
   });

@@ -9,10 +9,13 @@ import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
+import type { AuthOptions } from './api/auth';
 import { buildApi } from './api/server';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded';
 import { DEFAULT_DATA_DIR, openDatabase, redactUrl, type DatabaseHandle } from './db/connect';
 import type { Database } from './db/schema';
+import { PostgresEvidenceStore, type EvidenceStore } from './evidence/store';
+import { CategoryRules } from './incidents/rules';
 import type { BatcherOptions } from './ingest/batcher';
 import { DEFAULT_SHARED_GROUP, defaultIngestClientId, startIngest, type Ingest, type IngestOptions, type IngestStats } from './ingest/ingest';
 
@@ -55,8 +58,16 @@ export interface CentralConfig {
   logger?: Logger | false;
   /** Level of the default logger (default `info`). */
   logLevel?: string;
-  /** Ingest tuning: payload limit and batching / retry; a hook called after each commit. */
-  ingest?: { maxPayloadBytes?: number; batcher?: Partial<BatcherOptions>; onCommitted?: IngestOptions['onCommitted'] };
+  /** Ingest tuning: payload limits and batching / retry; a hook called after each commit. */
+  ingest?: { maxPayloadBytes?: number; maxEvidenceBytes?: number; batcher?: Partial<BatcherOptions>; onCommitted?: IngestOptions['onCommitted'] };
+  /** API keys and rate limiting (default: keys required; `{ enabled: false }` for local development only). */
+  auth?: AuthOptions;
+  /** Taxonomies (ids like `coco` or JSON paths) whose category rules drive incident merging (default: the shipped ones). */
+  taxonomies?: string[];
+  /** Where evidence JPEG bytes are kept (default: the `evidence_blobs` table of the database). */
+  evidenceStore?: EvidenceStore;
+  /** Open311 read side: public (default true), `agency_responsible`, base URL for `media_url`. */
+  open311?: { public?: boolean; agency?: string; publicUrl?: string };
 }
 
 /** A running central service. */
@@ -116,6 +127,8 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
     cleanups.push(() => database.close());
     logger?.info({ engine: database.engine }, 'database ready');
 
+    const rules = config.taxonomies ? CategoryRules.load(config.taxonomies) : new CategoryRules();
+    const evidenceStore = config.evidenceStore ?? new PostgresEvidenceStore();
     const group = config.mqttSharedGroup === undefined ? DEFAULT_SHARED_GROUP : config.mqttSharedGroup;
     const databaseIdentity = config.databaseUrl ? redactUrl(config.databaseUrl) : resolve(config.dataDir ?? DEFAULT_DATA_DIR);
     const ingest: Ingest = await startIngest(database.db, {
@@ -130,6 +143,9 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
       ...(config.ingest?.onCommitted ? { onCommitted: config.ingest.onCommitted } : {}),
       ...(database.transactionWithCopy ? { transactionWithCopy: database.transactionWithCopy } : {}),
       ...(config.ingest?.maxPayloadBytes !== undefined ? { maxPayloadBytes: config.ingest.maxPayloadBytes } : {}),
+      ...(config.ingest?.maxEvidenceBytes !== undefined ? { maxEvidenceBytes: config.ingest.maxEvidenceBytes } : {}),
+      rules,
+      evidenceStore,
       ...(config.ingest?.batcher ? { batcher: config.ingest.batcher } : {}),
       ...(logger ? { logger: logger.child({ component: 'ingest' }) } : {}),
     });
@@ -138,6 +154,10 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
     const api = await buildApi({
       db: database.db,
       logger: logger ? logger.child({ component: 'api' }) : false,
+      rules,
+      evidenceStore,
+      ...(config.auth ? { auth: config.auth } : {}),
+      ...(config.open311 ? { open311: config.open311 } : {}),
       health: {
         pingDatabase: async () => {
           await sql`select 1`.execute(database.db);
@@ -159,6 +179,7 @@ export async function startCentral(config: CentralConfig = {}): Promise<Central>
     const port = typeof address === 'object' && address !== null ? address.port : (config.httpPort ?? 8080);
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     const apiUrl = `http://${urlHost}:${port}`;
+    if (config.auth?.enabled === false) logger?.warn('API authentication is OFF (SIGHTLINE_AUTH=off): anyone who can reach the API is an admin; never run like this outside local development');
     logger?.info({ apiUrl, mqttUrl: redactUrl(mqttUrl), subscriptions: ingest.subscriptions, ingestClientId: ingest.clientId }, 'central started');
 
     let closed: Promise<void> | undefined;

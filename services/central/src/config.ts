@@ -16,6 +16,13 @@
  * | `HOST` | API (and embedded broker) interface | `127.0.0.1` |
  * | `PORT` | API port (0 = any free port) | 8080 |
  * | `LOG_LEVEL` | pino level: fatal, error, warn, info, debug, trace, silent | `info` |
+ * | `SIGHTLINE_AUTH` | `on` = API keys required; `off` = every request is admin (local development only) | `on` |
+ * | `SIGHTLINE_AUTH_CACHE_SECONDS` | seconds a verified key is cached per instance (revocation delay on other instances) | 5 |
+ * | `SIGHTLINE_RATE_LIMIT` | requests per minute per API key (per IP without a key); 0 = no limit | 1200 |
+ * | `SIGHTLINE_TAXONOMIES` | comma-separated taxonomy ids or JSON paths whose rules drive incident merging | the shipped ones |
+ * | `SIGHTLINE_OPEN311_PUBLIC` | `true`: the Open311 read side needs no key; `false`: a read key | `true` |
+ * | `SIGHTLINE_OPEN311_AGENCY` | `agency_responsible` of every Open311 request | unset (null) |
+ * | `SIGHTLINE_PUBLIC_URL` | external base URL of the API, for absolute links (Open311 `media_url`) | from the request's Host |
  */
 import type { CentralConfig } from './central';
 
@@ -112,6 +119,44 @@ export function loadCentralConfig(env: NodeJS.ProcessEnv = process.env): LoadedC
       throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
     }
     config.logLevel = level as LogLevel;
+  }
+
+  const auth = get('SIGHTLINE_AUTH');
+  if (auth !== undefined && auth !== 'on' && auth !== 'off') throw new ConfigError(`SIGHTLINE_AUTH must be on or off, got "${auth}"`);
+  const cacheSeconds = get('SIGHTLINE_AUTH_CACHE_SECONDS');
+  if (cacheSeconds !== undefined && (!/^\d+$/.test(cacheSeconds) || Number(cacheSeconds) > 3600)) {
+    throw new ConfigError(`SIGHTLINE_AUTH_CACHE_SECONDS must be whole seconds from 0 to 3600, got "${cacheSeconds}"`);
+  }
+  const rate = get('SIGHTLINE_RATE_LIMIT');
+  if (rate !== undefined && (!/^\d+$/.test(rate) || Number(rate) > 1_000_000)) {
+    throw new ConfigError(`SIGHTLINE_RATE_LIMIT must be requests per minute from 0 (no limit) to 1000000, got "${rate}"`);
+  }
+  if (auth !== undefined || cacheSeconds !== undefined || rate !== undefined) {
+    config.auth = {
+      ...(auth !== undefined ? { enabled: auth === 'on' } : {}),
+      ...(cacheSeconds !== undefined ? { cacheSeconds: Number(cacheSeconds) } : {}),
+      ...(rate !== undefined ? { rateLimit: Number(rate) === 0 ? false : { max: Number(rate), timeWindowMs: 60_000 } } : {}),
+    };
+  }
+  const taxonomies = get('SIGHTLINE_TAXONOMIES');
+  if (taxonomies !== undefined) {
+    const list = taxonomies.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    if (list.length === 0) throw new ConfigError('SIGHTLINE_TAXONOMIES must list taxonomy ids (coco, rdd2022) or JSON file paths, separated by commas');
+    config.taxonomies = list;
+  }
+  const open311Public = get('SIGHTLINE_OPEN311_PUBLIC');
+  if (open311Public !== undefined && open311Public !== 'true' && open311Public !== 'false') {
+    throw new ConfigError(`SIGHTLINE_OPEN311_PUBLIC must be true or false, got "${open311Public}"`);
+  }
+  const agency = get('SIGHTLINE_OPEN311_AGENCY');
+  const publicUrl = get('SIGHTLINE_PUBLIC_URL');
+  if (publicUrl !== undefined) checkUrl('SIGHTLINE_PUBLIC_URL', publicUrl, ['http:', 'https:'], 'https://sightline.city.example');
+  if (open311Public !== undefined || agency !== undefined || publicUrl !== undefined) {
+    config.open311 = {
+      ...(open311Public !== undefined ? { public: open311Public === 'true' } : {}),
+      ...(agency !== undefined ? { agency } : {}),
+      ...(publicUrl !== undefined ? { publicUrl } : {}),
+    };
   }
   return config;
 }

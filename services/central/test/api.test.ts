@@ -8,7 +8,7 @@ import { startCentral, type Central } from '../src/index';
 import type { NewObservationRow } from '../src/db/schema';
 import { encodeCursor } from '../src/api/cursor';
 import { createTestDatabase, type TestDatabase } from '../../../tests/support/postgres';
-import { unique } from './helpers';
+import { keyHeaders, unique } from './helpers';
 
 interface Item {
   id: string;
@@ -44,7 +44,8 @@ describe.each(['postgres', 'pglite'] as const)('observations API on %s', (engine
   const d2 = unique('api-d2');
   const rows: NewObservationRow[] = [];
 
-  const get = (path: string) => fetch(`${central.apiUrl}${path}`);
+  let headers: Record<string, string> = {};
+  const get = (path: string) => fetch(`${central.apiUrl}${path}`, { headers });
   const page = async (query: string): Promise<Page> => {
     const response = await get(`/v1/observations?${query}`);
     expect(response.status, await response.clone().text()).toBe(200);
@@ -91,6 +92,7 @@ describe.each(['postgres', 'pglite'] as const)('observations API on %s', (engine
       httpPort: 0,
       logger: false,
     });
+    headers = await keyHeaders(central.db);
     // 60 rows, 4 per capture second (ties exercise the id tie-break of the cursor).
     for (let i = 0; i < 60; i++) {
       rows.push({

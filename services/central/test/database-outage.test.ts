@@ -5,13 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type Central } from '../src/index';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../../../tests/support/postgres';
-import { observationMessage, publisher, unique, until, type Publisher } from './helpers';
+import { keyHeaders, observationMessage, publisher, unique, until, type Publisher } from './helpers';
 
 const MQTT_URL = process.env.SIGHTLINE_TEST_MQTT_URL!;
 
 describe('database outage during ingest', () => {
   let database: TestDatabase;
   let central: Central;
+  let headers: Record<string, string> = {};
   let pub: Publisher;
   const device = unique('outage');
 
@@ -40,6 +41,7 @@ describe('database outage during ingest', () => {
       ingest: { batcher: { retryInitialMs: 50, retryMaxMs: 300 } },
     });
     pub = await publisher(MQTT_URL);
+    headers = await keyHeaders(central.db); // created (and cached by the API on first use) while the database is up
   });
 
   afterAll(async () => {
@@ -70,7 +72,7 @@ describe('database outage during ingest', () => {
     const health = await fetch(`${central.apiUrl}/healthz`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'unavailable', database: { ok: false }, broker: { connected: true } });
-    const api = await fetch(`${central.apiUrl}/v1/observations`);
+    const api = await fetch(`${central.apiUrl}/v1/observations`, { headers });
     expect(api.status).toBe(503);
     expect(api.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(api.headers.get('retry-after')).toBe('5');

@@ -6,17 +6,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type Central } from '../src/index';
-import { observationMessage, publisher, trafficMessage, unique, until } from './helpers';
+import { keyHeaders, observationMessage, publisher, trafficMessage, unique, until } from './helpers';
 
 interface Page {
   items: Array<{ id: string; deviceId: string; label: string; capturedAt: string; box: number[]; position?: { lat: number } }>;
   nextCursor: string | null;
 }
 
-async function list(apiUrl: string, query: string): Promise<Page> {
-  const response = await fetch(`${apiUrl}/v1/observations?${query}`);
+async function list(central: Central, query: string): Promise<Page> {
+  const response = await fetch(`${central.apiUrl}/v1/observations?${query}`, { headers: await keyFor(central) });
   expect(response.status).toBe(200);
   return (await response.json()) as Page;
+}
+
+/** A read key per central instance (created in its database on first use). */
+const keys = new WeakMap<Central, Promise<Record<string, string>>>();
+function keyFor(central: Central): Promise<Record<string, string>> {
+  let key = keys.get(central);
+  if (!key) keys.set(central, (key = keyHeaders(central.db)));
+  return key;
 }
 
 describe('embedded mode (PGlite + aedes)', () => {
@@ -40,7 +48,7 @@ describe('embedded mode (PGlite + aedes)', () => {
       await pub.send(device, 'not json');
       await pub.close();
 
-      const page = await until(() => list(central.apiUrl, `device=${device}&limit=100`), (p) => p.items.length >= 10);
+      const page = await until(() => list(central, `device=${device}&limit=100`), (p) => p.items.length >= 10);
       expect(page.items).toHaveLength(10);
       expect(page.items[0]!.capturedAt).toBe(messages[4]!.capturedAt); // newest first
       expect(page.items[0]!.position?.lat).toBe(52.37);
@@ -57,13 +65,13 @@ describe('embedded mode (PGlite + aedes)', () => {
       await traffic.sendTo(device, 'status', 'online', { retain: true });
       await traffic.close();
       const series = await until(
-        async () => (await (await fetch(`${central.apiUrl}/v1/traffic/counts?device=${device}&from=2025-05-01T08:00:00Z&to=2025-05-01T09:00:00Z&bucket=1h`)).json()) as { series: Array<{ key: unknown; total: number }> },
+        async () => (await (await fetch(`${central.apiUrl}/v1/traffic/counts?device=${device}&from=2025-05-01T08:00:00Z&to=2025-05-01T09:00:00Z&bucket=1h`, { headers: await keyFor(central) })).json()) as { series: Array<{ key: unknown; total: number }> },
         (body) => body.series.length > 0,
       );
       await central.ingest.idle();
       expect(series.series).toEqual([expect.objectContaining({ key: { class: 'bus', direction: 'in' }, total: 2 })]);
       const state = await until(
-        async () => (await (await fetch(`${central.apiUrl}/v1/devices/${device}`)).json()) as { state: string | null; seq: unknown },
+        async () => (await (await fetch(`${central.apiUrl}/v1/devices/${device}`, { headers: await keyFor(central) })).json()) as { state: string | null; seq: unknown },
         (body) => body.state === 'online',
       );
       expect(state.seq).toEqual({ last: 7, missing: 1, gaps: 1 }); // observations 1..5, traffic 7: 6 missing
@@ -73,7 +81,7 @@ describe('embedded mode (PGlite + aedes)', () => {
 
     central = await startCentral({ dataDir, mqttPort: 0, httpPort: 0, logger: false });
     try {
-      const page = await list(central.apiUrl, `device=${device}&label=bus`);
+      const page = await list(central, `device=${device}&label=bus`);
       expect(page.items.map((i) => i.id).sort()).toEqual(messages.map((m) => m.observations[0]!.id).sort());
       const letters = await central.db.selectFrom('dead_letters').select(['reason', 'device_id']).execute();
       expect(letters).toEqual([{ reason: expect.stringMatching(/^invalid JSON/), device_id: device }]);
@@ -102,7 +110,7 @@ describe('embedded mode (PGlite + aedes)', () => {
       const pub = await publisher(central.mqttUrl);
       await pub.send(device, observationMessage(device, 1));
       await pub.close();
-      const page = await until(() => list(central.apiUrl, ''), (p) => p.items.length >= 2);
+      const page = await until(() => list(central, ''), (p) => p.items.length >= 2);
       expect(page.items).toHaveLength(2);
     } finally {
       await central.close();

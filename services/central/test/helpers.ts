@@ -3,7 +3,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { deviceTopic, newId, type ObservationMessage, type StatsMessage, type TrafficCountMessage } from '@sightline/contracts';
+import type { Kysely } from 'kysely';
 import mqtt, { type MqttClient } from 'mqtt';
+import { createApiKey } from '../src/auth/keys';
+import type { Database } from '../src/db/schema';
+import type { ApiKeyScope } from '../src/db/schema-incidents';
 
 /** A random suffix so devices, topics and share groups never collide across runs and files. */
 export function unique(prefix: string): string {
@@ -108,4 +112,13 @@ export async function publisher(url: string, protocolVersion: 4 | 5 = 4): Promis
     },
     close: () => client.endAsync(),
   };
+}
+
+/**
+ * Creates an API key of `scope` (default `read`) directly in central's database and returns the
+ * request headers that present it: `{ authorization: 'Bearer sl_...' }`.
+ */
+export async function keyHeaders(db: Kysely<Database>, scope: ApiKeyScope = 'read'): Promise<Record<string, string>> {
+  const created = await createApiKey(db, { scope, name: unique(`test-${scope}`) });
+  return { authorization: `Bearer ${created.key}` };
 }

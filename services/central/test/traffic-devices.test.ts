@@ -7,7 +7,7 @@ import { deviceTopic } from '@sightline/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type Central } from '../src/index';
 import { createTestDatabase, type TestDatabase } from '../../../tests/support/postgres';
-import { observationMessage, publisher, statsMessage, trafficMessage, unique, until, type Publisher } from './helpers';
+import { keyHeaders, observationMessage, publisher, statsMessage, trafficMessage, unique, until, type Publisher } from './helpers';
 
 const MQTT_URL = process.env.SIGHTLINE_TEST_MQTT_URL!;
 
@@ -20,12 +20,13 @@ interface Counts {
 describe('traffic counts and devices on PostgreSQL and Mosquitto', () => {
   let database: TestDatabase;
   let central: Central;
+  let headers: Record<string, string> = {};
   let pub: Publisher;
   const device = unique('traffic');
   const other = unique('spoof');
 
   const get = async <T>(path: string): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${central.apiUrl}${path}`);
+    const response = await fetch(`${central.apiUrl}${path}`, { headers });
     return { status: response.status, body: (await response.json()) as T };
   };
   const storedTraffic = async () =>
@@ -42,6 +43,7 @@ describe('traffic counts and devices on PostgreSQL and Mosquitto', () => {
       logger: false,
     });
     pub = await publisher(MQTT_URL, 5);
+    headers = await keyHeaders(central.db);
   });
 
   afterAll(async () => {
@@ -138,7 +140,7 @@ describe('traffic counts and devices on PostgreSQL and Mosquitto', () => {
     ['from=yesterday', 'from', /RFC 3339/],
     ['line=a/b', 'line', /letters, digits/],
   ])('answers 400 naming the parameter for %s', async (query, name, reason) => {
-    const response = await fetch(`${central.apiUrl}/v1/traffic/counts?${query}`);
+    const response = await fetch(`${central.apiUrl}/v1/traffic/counts?${query}`, { headers });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const body = (await response.json()) as { detail: string; invalidParams: Array<{ name: string; reason: string }> };
@@ -208,9 +210,9 @@ describe('traffic counts and devices on PostgreSQL and Mosquitto', () => {
       const second = await get<{ items: Array<{ id: string }> }>(`/v1/devices?limit=1&cursor=${first.body.nextCursor}`);
       expect(second.body.items[0]!.id > first.body.items[0]!.id).toBe(true);
     }
-    const missing = await fetch(`${central.apiUrl}/v1/devices/${unique('nobody')}`);
+    const missing = await fetch(`${central.apiUrl}/v1/devices/${unique('nobody')}`, { headers });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { detail: string }).detail).toMatch(/is unknown/);
-    expect((await fetch(`${central.apiUrl}/v1/devices?cursor=!!`)).status).toBe(400);
+    expect((await fetch(`${central.apiUrl}/v1/devices?cursor=!!`, { headers })).status).toBe(400);
   });
 });

@@ -29,6 +29,10 @@ const commands: Record<string, () => Promise<Command>> = {
     const m = await import('./commands/central');
     return { run: m.centralCommand, usage: m.centralUsage };
   },
+  keys: async () => {
+    const m = await import('./commands/keys');
+    return { run: m.keysCommand, usage: m.keysUsage };
+  },
   demo: async () => {
     const m = await import('./commands/demo');
     return { run: m.demoCommand, usage: m.demoUsage };
@@ -46,6 +50,7 @@ commands:
   count    count objects crossing lines in a video (tracking), print JSON; --annotate writes a video
   edge     run the edge agent from a config file
   central  run the central service (ingest + API)
+  keys     create, list and revoke API keys (the first admin key: keys create --scope admin)
   demo     run central (embedded) + an edge agent on sample frames
   schemas  print the MQTT message JSON Schemas
 

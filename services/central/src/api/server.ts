@@ -16,10 +16,17 @@ import Fastify, {
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema';
+import { PostgresEvidenceStore, type EvidenceStore } from '../evidence/store';
+import { CategoryRules } from '../incidents/rules';
+import { installAuth, type AuthOptions } from './auth';
 import { formatSchemaErrors, installProblemHandlers } from './problem';
 import { healthRoutes, type HealthProbes } from './routes/health';
 import { deviceRoutes } from './routes/devices';
+import { evidenceRoutes } from './routes/evidence';
+import { incidentRoutes } from './routes/incidents';
+import { keyRoutes } from './routes/keys';
 import { observationRoutes } from './routes/observations';
+import { open311Routes } from './routes/open311';
 import { trafficRoutes } from './routes/traffic';
 
 /** What {@link buildApi} needs. */
@@ -28,6 +35,14 @@ export interface ApiOptions {
   health: HealthProbes;
   /** Request logging; `false` or absent = silent. */
   logger?: Logger | false;
+  /** API keys, scopes and rate limiting (default: keys required, 1200 requests per minute per key). */
+  auth?: AuthOptions;
+  /** Category rules (titles, Open311 services; default: the shipped taxonomies). */
+  rules?: CategoryRules;
+  /** Where evidence JPEGs are read from (default: the `evidence_blobs` table). */
+  evidenceStore?: EvidenceStore;
+  /** Open311 read side: public (default true), `agency_responsible`, base URL of `media_url`. */
+  open311?: { public?: boolean; agency?: string; publicUrl?: string };
 }
 
 /** The API server type: Fastify with the TypeBox type provider. */
@@ -53,6 +68,10 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   });
   installProblemHandlers(base);
   const app = base.setValidatorCompiler(TypeBoxValidatorCompiler).withTypeProvider<TypeBoxTypeProvider>();
+  // Before swagger and the routes: its onRoute hook documents each route's security.
+  const auth = await installAuth(base, options.db, options.auth);
+  const rules = options.rules ?? new CategoryRules();
+  const evidenceStore = options.evidenceStore ?? new PostgresEvidenceStore();
 
   await app.register(swagger, {
     openapi: {
@@ -61,13 +80,24 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
         title: 'Sightline central API',
         version: '1',
         description:
-          'Observations, traffic counts and device health from Sightline edge devices, as stored by the central ingest. Errors are RFC 9457 problem details.',
+          'Observations, incidents, traffic counts and device health from Sightline edge devices, as stored by the central ingest. ' +
+          'Errors are RFC 9457 problem details (Open311 routes: GeoReport v2 error lists). Authenticate with an API key: ' +
+          '`Authorization: Bearer <key>` or `X-API-Key: <key>`; scopes read ⊂ operate ⊂ admin.',
+      },
+      components: {
+        securitySchemes: {
+          bearerKey: { type: 'http', scheme: 'bearer', description: 'API key as a bearer token' },
+          headerKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'API key in a header' },
+        },
       },
       tags: [
+        { name: 'incidents', description: 'things city staff act on (a dumped couch, a pothole), merged from repeated sightings' },
         { name: 'observations', description: 'detected objects, one per box per frame' },
         { name: 'traffic', description: 'line-crossing counts per class and direction, as time series and FIWARE TrafficFlowObserved' },
         { name: 'devices', description: 'edge devices: state, versions, health, message-counter gaps' },
         { name: 'health', description: 'service health' },
+        { name: 'open311', description: 'Open311 GeoReport v2 read side: incidents as service requests' },
+        { name: 'keys', description: 'API keys (admin)' },
       ],
     },
   });
@@ -77,5 +107,16 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   await app.register(observationRoutes, { db: options.db });
   await app.register(trafficRoutes, { db: options.db });
   await app.register(deviceRoutes, { db: options.db });
+  await app.register(incidentRoutes, { db: options.db, rules });
+  await app.register(evidenceRoutes, { db: options.db, store: evidenceStore });
+  await app.register(open311Routes, {
+    db: options.db,
+    rules,
+    store: evidenceStore,
+    access: options.open311?.public === false ? 'read' : 'public',
+    ...(options.open311?.agency !== undefined ? { agency: options.open311.agency } : {}),
+    ...(options.open311?.publicUrl !== undefined ? { publicUrl: options.open311.publicUrl } : {}),
+  });
+  await app.register(keyRoutes, { db: options.db, auth });
   return app;
 }

@@ -9,10 +9,11 @@
  *   `connect.ts`; values stay far below 2^53: message counters and row ids);
  * - `bytea` is read as `Uint8Array` (PGlite) or `Buffer` (node-postgres, a `Uint8Array` subclass).
  *
- * Future tables (incidents, incident_events, cameras, api_keys) are added here and
- * in a new migration file; existing migrations are never edited.
+ * New tables are added here (or in a sibling file per concept, like `schema-incidents.ts`) and in
+ * a new migration file; existing migrations are never edited.
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ApiKeysTable, EvidenceBlobsTable, EvidenceTable, IncidentEventsTable, IncidentObservationsTable, IncidentsTable } from './schema-incidents';
 
 /** A `timestamptz` column: read as `Date`, written as `Date` or an ISO 8601 string with offset. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -182,6 +183,11 @@ export interface ObservationsTable {
   heading_deg: number | null;
   /** `fixed` | `gps` | `exif` (text). */
   position_source: string | null;
+  /** Taxonomy category the device assigned (`dumping.furniture.couch`), if any (text, "C" collation). */
+  category: Later<string>;
+  /** SHA-256 (hex) and size of the evidence JPEG the device announced for this observation, if any. */
+  evidence_sha256: Later<string>;
+  evidence_bytes: Later<number>;
 }
 
 /**
@@ -211,6 +217,12 @@ export interface Database {
   dead_letters: DeadLettersTable;
   traffic_messages: TrafficMessagesTable;
   traffic_counts: TrafficCountsTable;
+  incidents: IncidentsTable;
+  incident_observations: IncidentObservationsTable;
+  incident_events: IncidentEventsTable;
+  evidence: EvidenceTable;
+  evidence_blobs: EvidenceBlobsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;

@@ -5,6 +5,7 @@
  *
  * ```
  * broker ──sightline/v1/+/{observations,traffic,stats} (shared, QoS 1)──▶ decode ──▶ Batcher ──one transaction──▶ Postgres
+ *        ──sightline/v1/+/evidence/+ (shared, QoS 1, JPEG bytes)──▶ same path; checked against its observation there
  *        ──sightline/v1/+/status/#  (plain, every worker, retained)───▶   └─ reject ─▶ dead letter ─┘      │
  *        ◀────────────────────────── PUBACK after the commit ──────────────────────────────────────────────┘
  * ```
@@ -39,12 +40,15 @@
  * are logged and retried.
  */
 import { hostname } from 'node:os';
-import { allDevicesFilter, type TopicKind } from '@sightline/contracts';
+import { allDevicesEvidenceFilter, allDevicesFilter, type TopicKind } from '@sightline/contracts';
 import type { Kysely } from 'kysely';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { TransactionWithCopy } from '../db/connect';
 import type { Database } from '../db/schema';
+import { decodeEvidence, DEFAULT_MAX_EVIDENCE_BYTES, isEvidenceTopic } from '../evidence/decode';
+import { PostgresEvidenceStore, type EvidenceStore } from '../evidence/store';
+import { CategoryRules } from '../incidents/rules';
 import { Batcher, DEFAULT_BATCHER_OPTIONS, type BatcherCounters, type BatcherOptions } from './batcher';
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodeDeviceMessage } from './decode';
 import type { DeviceRecord, IngestItem } from './items';
@@ -89,6 +93,12 @@ export interface IngestOptions {
   sessionExpirySeconds?: number;
   /** Payloads above this many bytes are dead-lettered (default 1 MiB). */
   maxPayloadBytes?: number;
+  /** Evidence JPEGs above this many bytes are dead-lettered (default 8 MiB). */
+  maxEvidenceBytes?: number;
+  /** Category rules for incident merging (default: the shipped taxonomies). */
+  rules?: CategoryRules;
+  /** Where evidence JPEG bytes go (default: the `evidence_blobs` table). */
+  evidenceStore?: EvidenceStore;
   /** How long to wait for the first connection before giving up, in ms (default 10000). */
   connectTimeoutMs?: number;
   /** Batching and retry tuning. */
@@ -168,9 +178,12 @@ export async function startIngest(db: Kysely<Database>, options: IngestOptions):
   const shared = protocolVersion === 5 && group !== null;
   const subscriptions = [
     ...SHARED_KINDS.map((kind) => (shared ? `$share/${group}/${allDevicesFilter(kind)}` : allDevicesFilter(kind))),
+    shared ? `$share/${group}/${allDevicesEvidenceFilter()}` : allDevicesEvidenceFilter(),
     `${allDevicesFilter('status')}/#`, // status and status/info, plain: see the module comment
   ];
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const maxEvidenceBytes = options.maxEvidenceBytes ?? DEFAULT_MAX_EVIDENCE_BYTES;
+  const sightings = { rules: options.rules ?? new CategoryRules(), evidenceStore: options.evidenceStore ?? new PostgresEvidenceStore() };
   const sessionExpiry = options.sessionExpirySeconds ?? DEFAULT_SESSION_EXPIRY_SECONDS;
   const clientId = options.clientId ?? defaultIngestClientId();
   const highWaterMark = options.batcher?.highWaterMark ?? DEFAULT_BATCHER_OPTIONS.highWaterMark;
@@ -178,7 +191,7 @@ export async function startIngest(db: Kysely<Database>, options: IngestOptions):
 
   const batcher = new Batcher(
     async (items) => {
-      const outcome = await storeBatch(db, items, options.transactionWithCopy);
+      const outcome = await storeBatch(db, items, options.transactionWithCopy, sightings);
       if (onCommitted) {
         try {
           onCommitted(
@@ -252,6 +265,11 @@ export async function startIngest(db: Kysely<Database>, options: IngestOptions):
     const receivedAt = new Date();
     const retained = packet.retain;
     try {
+      if (isEvidenceTopic(topic)) {
+        const evidence = decodeEvidence(topic, payload, maxEvidenceBytes);
+        if (evidence.ok) return { kind: 'store', topic, payload, receivedAt, retained, record: evidence.record };
+        return { kind: 'dead-letter', topic, payload, receivedAt, retained, reason: evidence.reason, deviceId: evidence.deviceId };
+      }
       const decoded = decodeDeviceMessage(topic, payload, maxPayloadBytes);
       if (decoded.ok === true) return { kind: 'store', topic, payload, receivedAt, retained, record: decoded.record };
       if (decoded.ok === 'skip') return { kind: 'skip', topic, payload, receivedAt, retained, reason: decoded.reason };

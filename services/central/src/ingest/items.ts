@@ -1,4 +1,5 @@
 import type { DeviceState, ObservationMessage, StatsMessage, StatusInfoMessage, TrafficCountMessage } from '@sightline/contracts';
+import type { EvidenceRecord } from '../evidence/decode';
 
 /**
  * A checked device message, by topic kind:
@@ -10,13 +11,15 @@ import type { DeviceState, ObservationMessage, StatsMessage, StatusInfoMessage, 
  * | `stats` | `stats`: a `StatsMessage` |
  * | `status` (plain text, retained) | `status`: `online` / `offline` / `stopped` |
  * | `status/info` (JSON, retained) | `status-info`: a `StatusInfoMessage` |
+ * | `evidence/{observationId}` (JPEG bytes) | `evidence`: the bytes and their SHA-256 |
  */
 export type DeviceRecord =
   | { kind: 'observations'; deviceId: string; message: ObservationMessage }
   | { kind: 'traffic'; deviceId: string; message: TrafficCountMessage }
   | { kind: 'stats'; deviceId: string; message: StatsMessage }
   | { kind: 'status'; deviceId: string; state: DeviceState }
-  | { kind: 'status-info'; deviceId: string; message: StatusInfoMessage };
+  | { kind: 'status-info'; deviceId: string; message: StatusInfoMessage }
+  | EvidenceRecord;
 
 /** What every queued item carries besides its content. */
 interface ItemBase {

@@ -43,6 +43,9 @@ export function observationRows(message: ObservationMessage, receivedAt: Date): 
     accuracy_m: position?.accuracyM ?? null,
     heading_deg: position?.headingDeg ?? null,
     position_source: position?.source ?? null,
+    category: o.category ?? null,
+    evidence_sha256: o.evidence?.sha256 ?? null,
+    evidence_bytes: o.evidence?.bytes ?? null,
   }));
 }
 
@@ -71,6 +74,9 @@ const COPY_COLUMNS = [
   'accuracy_m',
   'heading_deg',
   'position_source',
+  'category',
+  'evidence_sha256',
+  'evidence_bytes',
 ] as const satisfies ReadonlyArray<keyof NewObservationRow>;
 
 /** An observation message with its receive time. */
@@ -148,7 +154,8 @@ function copyLines(message: ObservationMessage, receivedAt: Date, into: Map<stri
     copyValue(p?.source),
   ].join('\t');
   for (const o of message.observations) {
-    into.set(o.id, `${o.id}\t${head}\t${copyValue(o.label)}\t${o.classId}\t${o.score}\t${o.box[0] ?? 0}\t${o.box[1] ?? 0}\t${o.box[2] ?? 0}\t${o.box[3] ?? 0}\t${tail}\n`);
+    const extra = `${copyValue(o.category)}\t${copyValue(o.evidence?.sha256)}\t${copyValue(o.evidence?.bytes)}`;
+    into.set(o.id, `${o.id}\t${head}\t${copyValue(o.label)}\t${o.classId}\t${o.score}\t${o.box[0] ?? 0}\t${o.box[1] ?? 0}\t${o.box[2] ?? 0}\t${o.box[3] ?? 0}\t${tail}\t${extra}\n`);
   }
 }
 

@@ -2,8 +2,9 @@
  * One batch, one transaction: everything a batch of received messages writes, all or nothing.
  *
  * Order inside the transaction (the same in every worker, each step in key order, so concurrent
- * workers take row locks in one global order and cannot deadlock): observations → traffic →
- * devices (state, seq gaps) → dead letters.
+ * workers take row locks in one global order and cannot deadlock): observations → evidence and
+ * incidents (category advisory locks in name order, see `sightings.ts`) → traffic → devices
+ * (state, seq gaps) → dead letters.
  */
 import type { Kysely } from 'kysely';
 import type { TransactionWithCopy } from '../db/connect';
@@ -12,6 +13,7 @@ import { insertDeadLetters } from './dead-letters';
 import { updateDevices } from './devices';
 import type { DeadLetterItem, IngestItem, StoreItem } from './items';
 import { insertObservations, type ReceivedObservations } from './observations';
+import { storeSightings, type SightingOptions } from './sightings';
 import { storeTraffic, type ReceivedTraffic } from './traffic';
 
 /** What one committed batch wrote. */
@@ -39,6 +41,7 @@ export async function storeBatch(
   db: Kysely<Database>,
   items: readonly IngestItem[],
   transactionWithCopy?: TransactionWithCopy,
+  sightings?: SightingOptions,
 ): Promise<BatchOutcome> {
   const stores = items.filter((i): i is StoreItem => i.kind === 'store');
   const deadLetters = items.filter((i): i is DeadLetterItem => i.kind === 'dead-letter');
@@ -54,9 +57,13 @@ export async function storeBatch(
   const run: TransactionWithCopy = transactionWithCopy ?? ((fn) => db.transaction().execute((trx) => fn(trx, undefined as never)));
   return run(async (trx, copy) => {
     const observationsInserted = await insertObservations(trx, observations, transactionWithCopy ? copy : undefined);
+    const evidence = stores.flatMap((s) => (s.record.kind === 'evidence' ? [{ record: s.record, topic: s.topic, receivedAt: s.receivedAt }] : []));
+    const sightingDeadLetters = sightings
+      ? (await storeSightings(trx, observations.map((o) => o.message), evidence, sightings)).deadLettersStored
+      : 0;
     const trafficOutcome = await storeTraffic(trx, traffic);
     await updateDevices(trx, stores);
-    const deadLettersStored = await insertDeadLetters(trx, deadLetters);
+    const deadLettersStored = (await insertDeadLetters(trx, deadLetters)) + sightingDeadLetters;
     return {
       messagesStored: stores.length,
       observationsInserted,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { startCentral } from '@sightline/central';
+import { createApiKey, startCentral } from '@sightline/central';
 import { parseAgentConfig, runAgent } from '@sightline/edge';
 import { resolveSamples } from '@sightline/models';
 import { parseCommandArgs } from '../args';
@@ -11,8 +11,8 @@ export const demoUsage = `usage: sightline demo [--source DIR] [--data DIR] [--n
 Starts the central service on the embedded defaults (PGlite in --data, default .sightline/demo;
 an in-process MQTT broker on port 1883 or a free one) and one edge agent over the sample street
 photos (models/manifests/samples.json; SIGHTLINE_SAMPLES_DIR, cache, else download) or over the
-images in --source DIR. Waits until every observation is stored, prints a summary and serves the
-API until Ctrl-C (--no-serve: exit after the summary).`;
+images in --source DIR. Waits until every observation is stored, prints a summary and a read-scoped
+API key for trying the API, and serves it until Ctrl-C (--no-serve: exit after the summary).`;
 
 const DEMO_DEVICE = 'demo-edge';
 
@@ -36,6 +36,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   });
   try {
     say(`central: API ${central.apiUrl}, MQTT ${central.mqttUrl}, PGlite data in ${resolve(values.data, 'pgdata')}`);
+    // The API needs a key: a read key for this run, printed below for the curl examples.
+    const key = (await createApiKey(central.db, { scope: 'read', name: 'demo', createdBy: 'demo' })).key;
     // A camera id per run, so the summary counts this run's rows even when --data holds earlier runs.
     const cameraId = `demo-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
     const config = parseAgentConfig(
@@ -50,7 +52,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     say(`edge: detecting on ${values.source ?? `${frames.length} sample photos`} ...`);
     const stats = await runAgent(config, { logger: quiet });
 
-    const stored = await waitForStored(central.apiUrl, cameraId, stats.observations, 30_000);
+    const stored = await waitForStored(central.apiUrl, key, cameraId, stats.observations, 30_000);
     const byLabel = new Map<string, number>();
     for (const item of stored) byLabel.set(item.label, (byLabel.get(item.label) ?? 0) + 1);
     say('');
@@ -59,7 +61,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
     say('');
     say(`API:      ${central.apiUrl}/v1/observations`);
     say(`OpenAPI:  ${central.apiUrl}/docs`);
-    say(`try:      curl '${central.apiUrl}/v1/observations?camera=${cameraId}&label=bus&limit=5'`);
+    say(`API key:  ${key}   (read scope; create more with: pnpm -s sightline keys create --scope read)`);
+    say(`try:      curl -H 'Authorization: Bearer ${key}' '${central.apiUrl}/v1/observations?camera=${cameraId}&label=bus&limit=5'`);
+    say(`          curl -H 'Authorization: Bearer ${key}' '${central.apiUrl}/v1/incidents?status=open'`);
+    say(`          curl '${central.apiUrl}/open311/v2/requests.json'   (Open311 is public)`);
     if (stored.length !== stats.observations) {
       say(`warning: ${stats.observations} observations published but ${stored.length} stored`);
       return 1;
@@ -83,7 +88,7 @@ interface StoredObservation {
 }
 
 /** Pages through `GET /v1/observations` of the demo camera until `expected` rows are there. */
-async function waitForStored(apiUrl: string, cameraId: string, expected: number, timeoutMs: number): Promise<StoredObservation[]> {
+async function waitForStored(apiUrl: string, key: string, cameraId: string, expected: number, timeoutMs: number): Promise<StoredObservation[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const items: StoredObservation[] = [];
@@ -94,7 +99,7 @@ async function waitForStored(apiUrl: string, cameraId: string, expected: number,
       url.searchParams.set('camera', cameraId);
       url.searchParams.set('limit', '1000');
       if (cursor) url.searchParams.set('cursor', cursor);
-      const page = (await (await fetch(url)).json()) as { items: StoredObservation[]; nextCursor: string | null };
+      const page = (await (await fetch(url, { headers: { authorization: `Bearer ${key}` } })).json()) as { items: StoredObservation[]; nextCursor: string | null };
       items.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);

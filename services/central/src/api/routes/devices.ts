@@ -43,6 +43,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
   app.get(
     '/v1/devices',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'List devices',
         description:
@@ -79,6 +80,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
   app.get(
     '/v1/devices/:id',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'One device by id, with its recent seq gaps',
         tags: ['devices'],

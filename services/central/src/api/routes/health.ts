@@ -44,6 +44,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ probes: HealthProbes }> =
   app.get(
     '/healthz',
     {
+      config: { access: 'public' },
       schema: {
         summary: 'Database and broker reachability',
         tags: ['health'],

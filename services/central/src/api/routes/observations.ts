@@ -43,6 +43,7 @@ export const observationRoutes: FastifyPluginAsyncTypebox<ObservationRoutesOptio
   app.get(
     '/v1/observations',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'List observations, newest first',
         description:
@@ -93,6 +94,7 @@ export const observationRoutes: FastifyPluginAsyncTypebox<ObservationRoutesOptio
   app.get(
     '/v1/observations/:id',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'One observation by id',
         tags: ['observations'],

@@ -71,6 +71,7 @@ export const trafficRoutes: FastifyPluginAsyncTypebox<TrafficRoutesOptions> = as
   app.get(
     '/v1/traffic/counts',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Line-crossing counts as time series',
         description:
@@ -101,6 +102,7 @@ export const trafficRoutes: FastifyPluginAsyncTypebox<TrafficRoutesOptions> = as
   app.get(
     '/v1/traffic/flows',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Vehicle flows as FIWARE TrafficFlowObserved entities',
         description:
