@@ -67,6 +67,22 @@ describe('ObjectDetector with worker: true', () => {
     await worker.detectPrepared(again);
   });
 
+  it('maps boxes of pre-scaled pixels (prepare with frameSize) back to the frame, like the full-size path', async () => {
+    const image = await decodeImage(fixture('demo/bus.jpg')); // 810x1080
+    const r = Math.min(416 / image.width, 416 / image.height);
+    const [w, h] = [Math.round(image.width * r), Math.round(image.height * r)];
+    const sharp = (await import('sharp')).default;
+    const small = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .resize(w, h, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    const scaled = await worker.detectPrepared(await worker.prepare({ data: small, width: w, height: h, channels: 3 }, { width: image.width, height: image.height }));
+    const full = await worker.detectDecoded(image);
+    expect([scaled.width, scaled.height]).toEqual([810, 1080]);
+    // Same resize, same tensor: the same detections, in the 810x1080 frame.
+    expect(scaled.detections).toEqual(full.detections);
+  });
+
   it('serves concurrent calls and rejects after close', async () => {
     const d = await ObjectDetector.create({ manifest, modelPath, intraOpThreads: 1, worker: true });
     const image = await decodeImage(fixture('demo/bus.jpg'));

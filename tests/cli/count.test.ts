@@ -58,14 +58,14 @@ describe('sightline count', () => {
     expect(Math.abs(got.in - truth.counts.in) / truth.counts.in).toBeLessThanOrEqual(0.1);
     expect(Math.abs(got.out - truth.counts.out) / truth.counts.out).toBeLessThanOrEqual(0.1);
 
-    // The annotated video: same size and frame count, H.264 (or MPEG-4 without libx264).
+    // The annotated video: every frame, at the detector's working size (320x240 scaled to fit 416x416), H.264 (or MPEG-4 without libx264).
     expect((await stat(annotated)).size).toBeGreaterThan(100_000);
     const probe = await promisify(execFile)('ffprobe', [
       '-v', 'error', '-count_frames', '-select_streams', 'v:0',
       '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', annotated,
     ]);
     const stream = JSON.parse(probe.stdout).streams[0];
-    expect(stream).toMatchObject({ width: 320, height: 240, nb_read_frames: '748' });
+    expect(stream).toMatchObject({ width: 416, height: 312, nb_read_frames: '748' });
     expect(['h264', 'mpeg4']).toContain(stream.codec_name);
   }, 300_000);
 

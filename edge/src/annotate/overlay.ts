@@ -39,8 +39,11 @@ const PALETTE = ['#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const n = (v: number) => Math.round(v * 10) / 10;
 
-/** The overlay as an SVG document of `width`×`height` (frame pixels). */
-export function overlaySvg(width: number, height: number, content: OverlayContent): string {
+/**
+ * The overlay as an SVG document in frame coordinates (`width`×`height`), rendered at
+ * `pixelWidth`×`pixelHeight` (default the same; differs when the pixels were scaled).
+ */
+export function overlaySvg(width: number, height: number, content: OverlayContent, pixelWidth = width, pixelHeight = height): string {
   const font = Math.max(8, Math.round(Math.min(width, height) / 26));
   const stroke = Math.max(1, Math.round(Math.min(width, height) / 240));
   const parts: string[] = [];
@@ -85,15 +88,17 @@ export function overlaySvg(width: number, height: number, content: OverlayConten
     parts.push(`<rect x="1" y="${height - font - 4}" width="${n(content.caption.length * font * 0.6 + 4)}" height="${font + 2}" fill="#000" fill-opacity="0.6"/>`);
     parts.push(`<text x="3" y="${height - 4}" font-size="${font}" fill="#fff" font-family="DejaVu Sans Mono, monospace">${esc(content.caption)}</text>`);
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${pixelWidth}" height="${pixelHeight}" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none">${parts.join('')}</svg>`;
 }
 
 /**
  * Draws the overlay onto a frame and returns new raw RGB pixels of the same size (the input is
  * not modified).
+ * @param frameSize the frame size the content's coordinates refer to, when the pixels were scaled
+ *   (VideoSource `fit`); default the image's size.
  */
-export async function annotateFrame(image: DecodedImage, content: OverlayContent): Promise<Buffer> {
-  const svg = Buffer.from(overlaySvg(image.width, image.height, content));
+export async function annotateFrame(image: DecodedImage, content: OverlayContent, frameSize?: { width: number; height: number }): Promise<Buffer> {
+  const svg = Buffer.from(overlaySvg(frameSize?.width ?? image.width, frameSize?.height ?? image.height, content, image.width, image.height));
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .composite([{ input: svg, top: 0, left: 0 }])
     .removeAlpha()

@@ -9,10 +9,12 @@
  *    its own process)         encoded frames)      'block'         worker thread)   aggregate)
  * ```
  *
- * While frame n is in inference, frame n+1 is read from ffmpeg and letterboxed (sharp resizes in
- * libuv's pool; the tensor fill runs on the event loop, which a worker-thread detector leaves free).
- * Create the detector with `worker: true` for that overlap; with an in-thread detector the stages
- * still run, but inference blocks the event loop and little overlaps.
+ * While frame n is in inference, frame n+1 is read from ffmpeg and letterboxed (the tensor fill
+ * runs on the event loop, which a worker-thread detector leaves free), and two frames are handed
+ * to the detector at a time, so the inference thread starts frame n+1 the moment frame n is done
+ * while the event loop decodes, tracks and counts frame n. Create the detector with `worker: true`
+ * for that overlap; with an in-thread detector the stages still run, but inference blocks the
+ * event loop and little overlaps.
  *
  * Backpressure runs end to end: the consumer takes a prepared frame only when it is done with the
  * previous one, the producer stops at `readAhead` prepared frames, the source stops reading ffmpeg
@@ -24,7 +26,7 @@
  *
  * @example
  * const detector = await ObjectDetector.load('yolox-nano', { worker: true, intraOpThreads: 1 });
- * const source = new VideoSource({ deviceId, cameraId, url: 'highway.avi', fps: 10 });
+ * const source = new VideoSource({ deviceId, cameraId, url: 'highway.avi', fps: 10, fit: detector.manifest.input });
  * const summary = await runVideoPipeline(source, {
  *   detector, lines: [{ id: 'line-1', start: [0, 80], end: [296, 80] }], classes: ['car', 'truck', 'bus'],
  *   tracker: { frameRate: 10 }, onDrafts: (drafts) => drafts.forEach((d) => publisher.publishTraffic(cameraId, d)),
@@ -32,7 +34,7 @@
  * summary.lines; // [{ id: 'line-1', in: { car: 24 }, out: { car: 20, truck: 1 } }]
  */
 import type { DecodedImage } from '../vision/preprocess/decode';
-import type { Detection, DetectOptions, ObjectDetector, PreparedInput } from '../vision/detector';
+import type { Detection, DetectionResult, DetectOptions, ObjectDetector, PreparedInput } from '../vision/detector';
 import { BoundedQueue } from '../sources/bounded-queue';
 import { framePixels, type Frame } from '../sources/frame';
 import type { TrafficCountDraft } from '../analytics/index';
@@ -61,7 +63,7 @@ export interface VideoPipelineOptions extends TrafficAnalyzerOptions {
 
 /** One processed frame, as given to `onFrame`. */
 export interface PipelineFrame extends AnalyzedFrame {
-  /** The frame's pixels (what the detector saw). */
+  /** The frame's pixels (what the detector saw; may be scaled relative to the frame, see VideoSource `fit`). */
   pixels: DecodedImage;
   /** Detections of the classes kept, frame pixels. */
   detections: Detection[];
@@ -84,6 +86,9 @@ export interface PipelineSummary {
   /** Per-stage latency, ms. */
   stages: Record<string, StageSummary>;
 }
+
+/** Frames submitted to the detector at once (see the consumer loop). */
+const IN_FLIGHT = 2;
 
 interface Prepared {
   frame: Frame;
@@ -115,7 +120,9 @@ export async function runVideoPipeline(source: AsyncIterable<Frame>, options: Vi
         const frame = next.value;
         const pixels = await framePixels(frame);
         if (!frame.pixels) timings.add('decode', performance.now() - t1);
-        const input = await detector.prepare(pixels);
+        // Pixels a source scaled (VideoSource `fit`) still map boxes to the frame's own coordinates.
+        const scaled = pixels.width !== frame.width || pixels.height !== frame.height;
+        const input = await detector.prepare(pixels, scaled ? { width: frame.width, height: frame.height } : undefined);
         timings.add('preprocess', input.preprocessMs);
         await queue.push({ frame, pixels, input });
       }
@@ -131,11 +138,34 @@ export async function runVideoPipeline(source: AsyncIterable<Frame>, options: Vi
     await options.onDrafts(list);
   };
 
+  // Two frames in inference at once: the worker runs them one after the other, so while the event
+  // loop decodes, tracks and counts frame n, frame n+1 is already being inferred.
+  type InFlight = { item: Prepared; result: Promise<DetectionResult> };
+  const inflight: InFlight[] = [];
+  const submit = (item: Prepared) => {
+    const result = detector.detectPrepared(item.input, detectOptions);
+    result.catch(() => {}); // observed when its turn comes
+    inflight.push({ item, result });
+  };
+  const topUp = () => {
+    while (inflight.length < IN_FLIGHT) {
+      const item = queue.tryShift();
+      if (!item) return;
+      submit(item);
+    }
+  };
   try {
     for (;;) {
-      const item = await queue.shift();
-      if (!item || signal?.aborted) break;
-      const result = await detector.detectPrepared(item.input, detectOptions);
+      if (signal?.aborted) break;
+      if (inflight.length === 0) {
+        const item = await queue.shift();
+        if (!item || signal?.aborted) break;
+        submit(item);
+      }
+      topUp();
+      const { item, result: pending } = inflight.shift()!;
+      const result = await pending;
+      topUp();
       timings.add('inference', result.timings.inferenceMs);
       timings.add('postprocess', result.timings.postprocessMs);
       const frameTimeMs = Date.parse(item.frame.capturedAt);
@@ -151,9 +181,10 @@ export async function runVideoPipeline(source: AsyncIterable<Frame>, options: Vi
       await emit(analyzed.drafts);
       timings.add('publish', performance.now() - t0);
     }
-    await emit(analyzer.finish());
+    await emit(analyzer.finish()); // the interval still open (end of a file, or stop)
   } finally {
     stopped = true;
+    await Promise.allSettled(inflight.map((f) => f.result));
     queue.close();
     queue.drain();
     // Unblock and end the source (a generator's return() waits for a pending next(); do not await a stuck one forever).

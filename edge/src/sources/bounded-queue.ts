@@ -89,6 +89,14 @@ export class BoundedQueue<T> {
     return new Promise((resolve, reject) => this.takers.push({ resolve, reject }));
   }
 
+  /** The oldest item if one is waiting, else undefined — never waits. */
+  tryShift(): T | undefined {
+    if (this.items.length === 0) return undefined;
+    const item = this.items.shift()!;
+    this.givers.shift()?.();
+    return item;
+  }
+
   /**
    * No more items: waiting consumers get `undefined` (or `error`), blocked producers are released
    * (their items are discarded). Items already queued are still delivered.

@@ -75,7 +75,7 @@ export interface SourceStats {
   lastErrorAt?: string;
   /** Capture time of the last delivered frame. */
   lastFrameAt?: string;
-  /** Size and rate of the decoded frames, once known. */
+  /** The video's size and the rate of the decoded frames, once known. */
   video?: { width: number; height: number; fps?: number };
 }
 
@@ -99,8 +99,15 @@ export interface VideoSourceOptions {
   url: string;
   /** Detection rate: frames per second delivered (ffmpeg's `fps` filter); default the video's own rate. */
   fps?: number;
-  /** Scale frames to this size; default the video's size. */
-  size?: { width: number; height: number };
+  /**
+   * Decode pixels scaled (in ffmpeg) to fit inside this box with the aspect ratio kept — give the
+   * detector's input size (`{ width: 416, height: 416 }`) and frames arrive at exactly the
+   * letterbox's resized size, so the detector skips its own resize, and a 1080p stream moves 20×
+   * fewer bytes through the pipe. Frame `width`/`height` stay the video's own size: boxes, lines
+   * and zones keep the video's pixel coordinates (pass the frame size to `ObjectDetector.prepare`).
+   * Default: pixels at the video's size.
+   */
+  fit?: { width: number; height: number };
   /** Treat as a live stream (true) or a file (false); default from the URL scheme. */
   live?: boolean;
   /** RTSP transport (`-rtsp_transport`); default ffmpeg's (UDP, falling back to TCP). */
@@ -120,6 +127,8 @@ export interface VideoSourceOptions {
   stallTimeoutMs?: number;
   /** Live: reconnection backoff. */
   backoff?: BackoffOptions;
+  /** ffmpeg decoder and filter threads; default 1 (see `FfmpegRawVideoOptions.threads`). */
+  threads?: number;
   /** Extra ffmpeg input options, before `-i` (e.g. `['-headers', 'Authorization: …']`). */
   inputArgs?: string[];
   /** Fixed camera position attached to every frame. */
@@ -256,7 +265,8 @@ export class VideoSource implements AsyncIterable<Frame> {
       input,
       inputArgs: this.inputArgs(),
       ...(o.fps !== undefined ? { fps: o.fps } : {}),
-      ...(o.size ? { size: o.size } : {}),
+      ...(o.fit ? { fit: o.fit } : {}),
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
       ...(o.ffmpegPath ? { ffmpegPath: o.ffmpegPath } : {}),
     });
     this.current = proc;
@@ -269,8 +279,8 @@ export class VideoSource implements AsyncIterable<Frame> {
       deviceId: this.options.deviceId,
       cameraId: this.options.cameraId,
       capturedAt: new Date(capturedMs).toISOString(),
-      width: info.width,
-      height: info.height,
+      width: info.sourceWidth,
+      height: info.sourceHeight,
       source: this.name,
       pixels,
       ptsMs,
@@ -283,7 +293,7 @@ export class VideoSource implements AsyncIterable<Frame> {
   private async readFile(): Promise<void> {
     const proc = this.spawn();
     const info = await proc.info;
-    this.state.video = { width: info.width, height: info.height, ...(info.fps !== undefined ? { fps: info.fps } : {}) };
+    this.state.video = { width: info.sourceWidth, height: info.sourceHeight, ...(info.fps !== undefined ? { fps: info.fps } : {}) };
     this.videoKnown(this.state.video);
     const fps = this.options.fps ?? info.fps;
     if (!fps) throw new FfmpegError(`video ${this.name}: ffmpeg did not state a frame rate; set fps`);
@@ -331,7 +341,7 @@ export class VideoSource implements AsyncIterable<Frame> {
       arm();
       try {
         const info = await proc.info;
-        this.state.video = { width: info.width, height: info.height, ...(info.fps !== undefined ? { fps: info.fps } : {}) };
+        this.state.video = { width: info.sourceWidth, height: info.sourceHeight, ...(info.fps !== undefined ? { fps: info.fps } : {}) };
         this.videoKnown(this.state.video);
         for await (const data of proc.frames()) {
           if (this.abort.signal.aborted) break;

@@ -50,7 +50,7 @@ export interface DetectionTimings {
   decodeMs: number;
   /** Letterbox resize + tensor fill. */
   preprocessMs: number;
-  /** `InferenceSession.run`. */
+  /** `InferenceSession.run` itself (in a worker: without the time waiting behind earlier calls). */
   inferenceMs: number;
   /** Decode of the raw output, NMS, mapping back. */
   postprocessMs: number;
@@ -101,7 +101,7 @@ export interface PreparedInput {
   dims: [1, 3, number, number];
   /** How the frame was placed into the input; maps boxes back to the frame. */
   transform: LetterboxTransform;
-  /** Size of the original frame in pixels. */
+  /** Size of the frame in pixels (the boxes' coordinate system). */
   width: number;
   height: number;
   /** Time spent letterboxing, ms. */
@@ -259,15 +259,26 @@ export class ObjectDetector {
    * First half of {@link detectDecoded}: letterboxes a decoded frame into the network input (the
    * resize runs in sharp's thread pool). Prepare frame n+1 while frame n is in
    * {@link detectPrepared} to keep the network busy.
+   *
+   * @param frameSize size of the frame the pixels show when a decoder already scaled them (video
+   *   sources with `fit`): boxes then come back in the frame's pixels, and pixels already at the
+   *   letterbox's resized size skip the resize (see `letterbox`). Default: the image's own size.
    */
-  async prepare(image: DecodedImage): Promise<PreparedInput> {
+  async prepare(image: DecodedImage, frameSize?: { width: number; height: number }): Promise<PreparedInput> {
     this.#alive();
     const t0 = performance.now();
     const { width: W, height: H } = this.manifest.input;
     let out = this.#tensors.pop();
     if (out && out.length !== 3 * W * H) out = undefined;
-    const { tensor, dims, transform } = await letterbox(image, this.manifest.input, out);
-    return { tensor, dims, transform, width: image.width, height: image.height, preprocessMs: performance.now() - t0 };
+    const { tensor, dims, transform } = await letterbox(image, this.manifest.input, out, frameSize);
+    return {
+      tensor,
+      dims,
+      transform,
+      width: transform.sourceWidth,
+      height: transform.sourceHeight,
+      preprocessMs: performance.now() - t0,
+    };
   }
 
   /**
@@ -281,8 +292,7 @@ export class ObjectDetector {
     const iouThreshold = checkUnit('iou', opts.iou ?? manifest.defaults.iou);
     const maxDetections = opts.maxDetections ?? DEFAULT_MAX_DETECTIONS;
 
-    const t1 = performance.now();
-    const output = await this.#run(input.tensor, input.dims);
+    const { output, ms: inferenceMs } = await this.#run(input.tensor, input.dims);
     const t2 = performance.now();
     let candidates = this.#decoder.decode(output, { manifest, scoreThreshold: score });
     candidates = this.#decoder.needsNms
@@ -294,7 +304,7 @@ export class ObjectDetector {
       width: input.width,
       height: input.height,
       detections,
-      timings: { decodeMs: 0, preprocessMs: input.preprocessMs, inferenceMs: t2 - t1, postprocessMs: t3 - t2 },
+      timings: { decodeMs: 0, preprocessMs: input.preprocessMs, inferenceMs, postprocessMs: t3 - t2 },
     };
   }
 
@@ -318,12 +328,12 @@ export class ObjectDetector {
     if (session) await session.release();
   }
 
-  async #run(tensor: Float32Array, dims: readonly number[]): Promise<RawOutput> {
+  async #run(tensor: Float32Array, dims: readonly number[]): Promise<{ output: RawOutput; ms: number }> {
     const session = this.#alive();
     try {
-      const { output, tensor: back } = await session.run(tensor, dims, this.manifest.input.name, this.manifest.output.name);
+      const { output, tensor: back, ms } = await session.run(tensor, dims, this.manifest.input.name, this.manifest.output.name);
       if (this.#tensors.length < MAX_POOLED_TENSORS) this.#tensors.push(back);
-      return output;
+      return { output, ms };
     } catch (err) {
       throw new Error(`model ${this.manifest.id}: ${(err as Error).message}`, { cause: err });
     }

@@ -27,4 +27,4 @@ export type { Scored } from './nms';
 export { ObjectDetector, toDetections } from './detector';
 export type { Detection, DetectionResult, DetectionTimings, DetectorOptions, DetectOptions, PreparedInput } from './detector';
 export { LocalSession, WorkerSession } from './inference-session';
-export type { SessionRunner } from './inference-session';
+export type { SessionRunner, SessionResult } from './inference-session';

@@ -8,11 +8,20 @@
  * blocks the event loop — no frame can be read from ffmpeg, letterboxed, tracked or published
  * meanwhile. In a worker, inference of frame n overlaps with the preparation of frame n+1, and the
  * agent's MQTT keep-alives and timers stay on time. The tensor is *transferred* to the worker and
- * back (no copy); the output (YOLOX-Nano 416: 3549 × 85 floats, 1.2 MB) is copied once.
+ * back, and so is the output (YOLOX-Nano 416: 3549 × 85 floats, 1.2 MB): no copies.
  */
 import { Worker } from 'node:worker_threads';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { RawOutput } from './decoders/types';
+
+/** What {@link SessionRunner.run} gives back. */
+export interface SessionResult {
+  output: RawOutput;
+  /** The input tensor, handed back for reuse. */
+  tensor: Float32Array;
+  /** Milliseconds spent in onnxruntime's `run`. */
+  ms: number;
+}
 
 /** A loaded network that maps one float32 input tensor to one float32 output tensor. */
 export interface SessionRunner {
@@ -20,9 +29,10 @@ export interface SessionRunner {
   readonly outputNames: readonly string[];
   /**
    * Runs the network. `tensor` is given away: after the call it may be detached (worker) and must
-   * not be read; the returned `tensor` (same values, possibly a new view) may be reused.
+   * not be read; the returned `tensor` (same values, possibly a new view) may be reused. `ms` is
+   * the time spent in `session.run` itself (without waiting for earlier calls in a worker).
    */
-  run(tensor: Float32Array, dims: readonly number[], input: string, output: string): Promise<{ output: RawOutput; tensor: Float32Array }>;
+  run(tensor: Float32Array, dims: readonly number[], input: string, output: string): Promise<SessionResult>;
   release(): Promise<void>;
 }
 
@@ -43,11 +53,13 @@ export class LocalSession implements SessionRunner {
     return this.session.outputNames;
   }
 
-  async run(tensor: Float32Array, dims: readonly number[], input: string, output: string) {
+  async run(tensor: Float32Array, dims: readonly number[], input: string, output: string): Promise<SessionResult> {
+    const t0 = performance.now();
     const results = await this.session.run({ [input]: new Tensor('float32', tensor, dims) }, [output]);
+    const ms = performance.now() - t0;
     const out = results[output];
     if (!out || out.type !== 'float32') throw new Error(`output "${output}" missing or not float32 (got ${out?.type})`);
-    return { output: { data: out.data as Float32Array, dims: out.dims }, tensor };
+    return { output: { data: out.data as Float32Array, dims: out.dims }, tensor, ms };
   }
 
   release(): Promise<void> {
@@ -58,12 +70,12 @@ export class LocalSession implements SessionRunner {
 type WorkerReply =
   | { type: 'ready'; inputNames: string[]; outputNames: string[] }
   | { type: 'fatal'; message: string }
-  | { type: 'result'; id: number; data: Float32Array; dims: number[]; tensor: Float32Array }
+  | { type: 'result'; id: number; data: Float32Array; dims: number[]; tensor: Float32Array; ms: number }
   | { type: 'error'; id: number; message: string; tensor: Float32Array }
   | { type: 'released' };
 
 interface Pending {
-  resolve: (v: { output: RawOutput; tensor: Float32Array }) => void;
+  resolve: (v: SessionResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -87,7 +99,7 @@ export class WorkerSession implements SessionRunner {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
-      if (msg.type === 'result') p.resolve({ output: { data: msg.data, dims: msg.dims }, tensor: msg.tensor });
+      if (msg.type === 'result') p.resolve({ output: { data: msg.data, dims: msg.dims }, tensor: msg.tensor, ms: msg.ms });
       else p.reject(new Error(msg.message));
     });
     const fail = (err: Error) => {
@@ -127,7 +139,7 @@ export class WorkerSession implements SessionRunner {
     return new WorkerSession(worker, ready.inputNames, ready.outputNames);
   }
 
-  run(tensor: Float32Array, dims: readonly number[], input: string, output: string): Promise<{ output: RawOutput; tensor: Float32Array }> {
+  run(tensor: Float32Array, dims: readonly number[], input: string, output: string): Promise<SessionResult> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.released) return Promise.reject(new Error('inference worker released'));
     const id = this.nextId++;

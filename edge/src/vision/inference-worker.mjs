@@ -11,7 +11,8 @@
  *   workerData                       { modelPath, sessionOptions }
  *   → parent  { type: 'ready', inputNames, outputNames }   |  { type: 'fatal', message }
  *   ← parent  { type: 'run', id, input, output, tensor: Float32Array, dims }
- *   → parent  { type: 'result', id, data: Float32Array, dims, tensor }   (tensor handed back for reuse)
+ *   → parent  { type: 'result', id, data: Float32Array, dims, tensor, ms }   (output transferred, tensor handed
+ *                                                                            back for reuse, ms = time in session.run)
  *             { type: 'error', id, message, tensor }
  *   ← parent  { type: 'release' }   → parent { type: 'released' }, then the worker exits
  */
@@ -46,12 +47,16 @@ port.on('message', async (msg) => {
     return;
   }
   try {
+    const t0 = performance.now();
     const results = await session.run({ [input]: new Tensor('float32', tensor, dims) }, [output]);
+    const ms = performance.now() - t0;
     const out = results[output];
     if (!out || out.type !== 'float32') throw new Error(`output "${output}" missing or not float32 (got ${out?.type})`);
-    // The output may be backed by memory onnxruntime owns; copy it into a transferable array.
-    const data = new Float32Array(/** @type {Float32Array} */ (out.data));
-    port.postMessage({ type: 'result', id, data, dims: out.dims, tensor }, [data.buffer, tensor.buffer]);
+    // onnxruntime-node hands out a fresh ArrayBuffer per run: transfer it as is; copy only a view
+    // that shares its buffer with something else.
+    const raw = /** @type {Float32Array} */ (out.data);
+    const data = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : new Float32Array(raw);
+    port.postMessage({ type: 'result', id, data, dims: out.dims, tensor, ms }, [data.buffer, tensor.buffer]);
   } catch (err) {
     port.postMessage({ type: 'error', id, message: err instanceof Error ? err.message : String(err), tensor }, [tensor.buffer]);
   }

@@ -37,7 +37,8 @@ let detector: ObjectDetector;
 beforeAll(async () => {
   const { manifest, path } = await resolveModel('yolox-nano');
   detector = await ObjectDetector.create({ manifest, modelPath: path, intraOpThreads: 1, worker: true, allowSpinning: false });
-  const source = new VideoSource({ deviceId: 'test', cameraId: 'highway', url: fixture('video/highway_cctv.avi'), startTime: START });
+  // As the CLI and the agent run it: ffmpeg scales frames to the letterbox size (416x312).
+  const source = new VideoSource({ deviceId: 'test', cameraId: 'highway', url: fixture('video/highway_cctv.avi'), startTime: START, fit: manifest.input });
   summary = await runVideoPipeline(source, {
     detector,
     lines: [counts.line],

@@ -48,6 +48,17 @@ describe('VideoSource on a file', () => {
     expect(source.stats).toMatchObject({ state: 'ended', frames: 748, decoded: 748, dropped: 0, video: { width: 320, height: 240, fps: 25 } });
   });
 
+  it("scales pixels in ffmpeg with fit, keeping the frame's own size as its coordinate system", async () => {
+    const source = new VideoSource({ deviceId: 'd', cameraId: 'c', url: VIDEO(), fps: 5, fit: { width: 416, height: 416 } });
+    for await (const f of source) {
+      expect([f.width, f.height]).toEqual([320, 240]);
+      expect([f.pixels!.width, f.pixels!.height]).toEqual([416, 312]); // the letterbox's resized size
+      expect(f.pixels!.data.length).toBe(416 * 312 * 3);
+      break;
+    }
+    expect(source.stats.video).toMatchObject({ width: 320, height: 240 });
+  });
+
   it('decodes at the detection rate with fps', async () => {
     const source = new VideoSource({ deviceId: 'd', cameraId: 'c', url: VIDEO(), fps: 5, startTime: START });
     const pts: number[] = [];

@@ -105,18 +105,27 @@ export function clipBox(box: Readonly<Box>, width: number, height: number): Box 
  * The resize runs in sharp (libvips, bilinear `linear` kernel — YOLOX trains with OpenCV
  * `INTER_LINEAR`); the HWC→CHW reorder, channel swap, normalisation and padding run here.
  *
- * @param image an oriented RGB uint8 frame from {@link decodeImage}.
+ * **Pre-scaled frames.** A video decoder can scale frames itself, far cheaper than a resize per
+ * frame here (ffmpeg's swscale in its own process; a 1080p frame also shrinks 20× on the pipe).
+ * Pass `frameSize`, the size of the frame the pixels show: the geometry (and so the returned
+ * transform, and every box mapped back with it) is that of the frame, and pixels that already have
+ * the letterbox's resized size (`round(w·r) × round(h·r)` of the frame) are used as they are; any
+ * other size is resized as usual.
+ *
+ * @param image an oriented RGB uint8 frame from {@link decodeImage} (or a video frame's pixels).
  * @param input the manifest's `input` section (size, channel order, normalisation, letterbox).
  * @param out optional reusable tensor of length `3·H·W` (avoids a 2 MB allocation per frame).
+ * @param frameSize size of the frame `image` shows, when its pixels were scaled; default the image's own size.
  */
 export async function letterbox(
   image: DecodedImage,
   input: ModelManifest['input'],
   out?: Float32Array,
+  frameSize?: { width: number; height: number },
 ): Promise<LetterboxResult> {
   if (input.layout !== 'NCHW') throw new Error(`letterbox: unsupported input layout ${String(input.layout)}, only NCHW`);
   const { width: W, height: H } = input;
-  const t = letterboxTransform(image.width, image.height, input);
+  const t = letterboxTransform(frameSize?.width ?? image.width, frameSize?.height ?? image.height, input);
 
   const resized =
     t.resizedWidth === image.width && t.resizedHeight === image.height
@@ -130,18 +139,36 @@ export async function letterbox(
   const tensor = out ?? new Float32Array(3 * plane);
   if (tensor.length !== 3 * plane) throw new RangeError(`letterbox: out has ${tensor.length} elements, expected ${3 * plane}`);
 
-  // Tensor channel c reads source channel src[c] (RGB frame: 0 R, 1 G, 2 B).
+  // Tensor channel c reads source channel src[c] (RGB frame: 0 R, 1 G, 2 B); value v·mul[c] + add[c].
   const src = input.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const mul = [0, 1, 2].map((c) => input.scale / input.std[c]!);
+  const add = [0, 1, 2].map((c) => -input.mean[c]! / input.std[c]!);
+  const { resizedWidth: rw, resizedHeight: rh, padX, padY } = t;
+  // Padding first, only where the frame does not cover (this runs for every video frame).
   for (let c = 0; c < 3; c++) {
-    const mul = input.scale / input.std[c]!;
-    const add = -input.mean[c]! / input.std[c]!;
     const base = c * plane;
-    tensor.fill(input.letterbox.padValue * mul + add, base, base + plane);
-    const s = src[c]!;
-    for (let y = 0; y < t.resizedHeight; y++) {
-      let o = base + (y + t.padY) * W + t.padX;
-      let i = y * t.resizedWidth * 3 + s;
-      for (let x = 0; x < t.resizedWidth; x++, o++, i += 3) tensor[o] = resized[i]! * mul + add;
+    const pad = input.letterbox.padValue * mul[c]! + add[c]!;
+    tensor.fill(pad, base, base + padY * W);
+    tensor.fill(pad, base + (padY + rh) * W, base + plane);
+    if (rw < W) {
+      for (let y = padY; y < padY + rh; y++) {
+        const row = base + y * W;
+        tensor.fill(pad, row, row + padX);
+        tensor.fill(pad, row + padX + rw, row + W);
+      }
+    }
+  }
+  // Then the frame, one pass over its pixels writing the three planes.
+  const [s0, s1, s2] = src as [number, number, number];
+  const [m0, m1, m2] = mul as [number, number, number];
+  const [a0, a1, a2] = add as [number, number, number];
+  for (let y = 0; y < rh; y++) {
+    let o = (y + padY) * W + padX;
+    let i = y * rw * 3;
+    for (let x = 0; x < rw; x++, o++, i += 3) {
+      tensor[o] = resized[i + s0]! * m0 + a0;
+      tensor[o + plane] = resized[i + s1]! * m1 + a1;
+      tensor[o + 2 * plane] = resized[i + s2]! * m2 + a2;
     }
   }
   return { tensor, dims: [1, 3, H, W], transform: t };

@@ -28,7 +28,8 @@ Runs video → detector → tracker (ByteTrack) → line counter on a video file
                     An object counts when its box's bottom-centre crosses the segment itself.
 --classes           labels to track and count (COCO names), comma-separated
 --fps N             detection rate: decode N frames per second (default: every frame)
---annotate OUT.mp4  also write the video with boxes, track ids, the lines and running counts`;
+--annotate OUT.mp4  also write the video with boxes, track ids, the lines and running counts (at the
+                    detector's working resolution: the frame scaled to fit 416x416 for YOLOX-Nano)`;
 
 /** What `sightline count --format json` prints. */
 export interface CountOutput {
@@ -80,7 +81,16 @@ export async function countCommand(argv: string[], out: NodeJS.WritableStream = 
   const unknown = classes.filter((c) => !manifest.labels.includes(c));
   if (unknown.length > 0) throw new UsageError(`--classes: ${unknown.join(', ')} not among the labels of model ${manifest.id}`);
 
-  const source = new VideoSource({ deviceId: 'cli', cameraId: 'count', url: video, ...(fpsOption !== undefined ? { fps: fpsOption } : {}), queueSize: 3 });
+  // ffmpeg scales frames to the network's letterbox size (cheap, in its own process); boxes and
+  // lines stay in the video's pixels.
+  const source = new VideoSource({
+    deviceId: 'cli',
+    cameraId: 'count',
+    url: video,
+    ...(fpsOption !== undefined ? { fps: fpsOption } : {}),
+    fit: { width: manifest.input.width, height: manifest.input.height },
+    queueSize: 3,
+  });
   const info = await source.info();
   const fps = fpsOption ?? info.fps ?? 25;
   for (const l of lines) {
@@ -99,7 +109,7 @@ export async function countCommand(argv: string[], out: NodeJS.WritableStream = 
       detect: score !== undefined ? { score } : {},
       onFrame: values.annotate
         ? async (frame, result) => {
-            writer ??= await VideoWriter.open({ path: values.annotate!, width: frame.width, height: frame.height, fps });
+            writer ??= await VideoWriter.open({ path: values.annotate!, width: result.pixels.width, height: result.pixels.height, fps });
             const flash = new Set(result.crossings.map((c) => c.lineId));
             const counts = new Map(result.totals.map((t) => [t.id, t] as const));
             const rgb = await annotateFrame(result.pixels, {
@@ -107,7 +117,7 @@ export async function countCommand(argv: string[], out: NodeJS.WritableStream = 
               lines: lines.map((line) => ({ line, counts: counts.get(line.id) })),
               flash,
               caption: `frame ${frame.index ?? ''}  ${frame.ptsMs !== undefined ? (frame.ptsMs / 1000).toFixed(2) + ' s' : ''}`,
-            });
+            }, frame);
             await writer.write(rgb);
           }
         : undefined,
