@@ -197,7 +197,7 @@ describe('incident lifecycle, evidence and Open311 through the ingest', () => {
 
     // Mismatches: other bytes than announced, another device's observation, not a JPEG, never announced.
     const tampered = Buffer.from(photo);
-    tampered[tampered.length - 3] ^= 0xff;
+    tampered[tampered.length - 3] = tampered[tampered.length - 3]! ^ 0xff;
     const other = unique('intruder');
     const plain = await sight(destinationPoint(spot, 0, 100), '2026-11-21T09:00:00Z'); // announces no evidence
     const announced = await sight(destinationPoint(spot, 0, 200), '2026-11-21T09:00:01Z', { evidence: photo });

@@ -19,6 +19,7 @@ import type { Database } from '../db/schema';
 import { PostgresEvidenceStore, type EvidenceStore } from '../evidence/store';
 import { CategoryRules } from '../incidents/rules';
 import { installAuth, type AuthOptions } from './auth';
+import { installInputGuard } from './input-guard';
 import { formatSchemaErrors, installProblemHandlers } from './problem';
 import { healthRoutes, type HealthProbes } from './routes/health';
 import { deviceRoutes } from './routes/devices';
@@ -67,6 +68,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     routerOptions: { maxParamLength: 200 },
   });
   installProblemHandlers(base);
+  installInputGuard(base);
   const app = base.setValidatorCompiler(TypeBoxValidatorCompiler).withTypeProvider<TypeBoxTypeProvider>();
   // Before swagger and the routes: its onRoute hook documents each route's security.
   const auth = await installAuth(base, options.db, options.auth);
