@@ -7,7 +7,10 @@ import { createFrameLocator, type FrameLocator } from './geo/locator';
 import { MqttPublisher } from './publish/mqtt-publisher';
 import { HealthRecorder } from './stats/health-recorder';
 import { StatsReporter } from './stats/stats-reporter';
-import { readImageFrames } from './sources/directory';
+import { readImageFrames, type EncodedFrame } from './sources/directory';
+import { SnapshotSource, type SnapshotStats } from './sources/snapshot';
+import type { SourceStats } from './sources/video';
+import { runTrafficCamera } from './pipeline/traffic-camera';
 import { ObjectDetector } from './vision/detector';
 
 /** Counters of one agent run. */
@@ -26,6 +29,10 @@ export interface AgentStats {
   evidence: number;
   /** Evidence JPEGs not published (broker not connected, or the publish failed): evidence is not spooled. */
   evidenceSkipped: number;
+  /** Traffic count messages spooled (video cameras: one per line per interval). */
+  trafficMessages: number;
+  /** Video and snapshot cameras: their source's last state and counters (reconnects, drops, last error). */
+  sources: Record<string, SourceStats | SnapshotStats>;
 }
 
 /** Options of {@link runAgent}. */
@@ -63,11 +70,14 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
     const unknown = unknownTaxonomyLabels(taxonomy, manifest.labels);
     if (unknown.length > 0) log.warn({ taxonomy: taxonomy.id, model: manifest.id, labels: unknown }, 'taxonomy labels the model never emits');
   }
+  const hasVideo = config.cameras.some((c) => c.source.type === 'video');
   const detector = await ObjectDetector.create({
     manifest,
     modelPath,
-    intraOpThreads: config.model?.intraOpThreads,
+    intraOpThreads: config.model?.intraOpThreads ?? (hasVideo ? 1 : undefined),
     interOpThreads: config.model?.interOpThreads,
+    // Video: inference on its own thread, so decoding, tracking and publishing overlap with it.
+    ...(hasVideo ? { worker: true, allowSpinning: false } : {}),
   });
   const publisher = new MqttPublisher({
     deviceId: config.deviceId,
@@ -85,7 +95,17 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
   });
   const health = new HealthRecorder();
   const reporter = new StatsReporter({ sink: publisher, recorder: health, startedAt, intervalSeconds: config.statsIntervalSeconds, logger: log });
-  const stats: AgentStats = { frames: 0, failed: 0, messages: 0, observations: 0, unsent: 0, evidence: 0, evidenceSkipped: 0 };
+  const stats: AgentStats = {
+    frames: 0,
+    failed: 0,
+    messages: 0,
+    observations: 0,
+    unsent: 0,
+    evidence: 0,
+    evidenceSkipped: 0,
+    trafficMessages: 0,
+    sources: {},
+  };
   const evidenceSent = new Set<Promise<void>>();
   const locators: FrameLocator[] = [];
   try {
@@ -100,23 +120,70 @@ export async function runAgent(config: AgentConfig, options: AgentRunOptions = {
         warn: (message, details) => log.warn({ camera: camera.id, ...details }, message),
       });
       locators.push(locator);
-      const frames = readImageFrames(
-        {
+      if (camera.source.type === 'video') {
+        // Video: tracking and line counts → TrafficCount per line per interval (no per-frame observations).
+        const summary = await runTrafficCamera({
           deviceId: config.deviceId,
           cameraId: camera.id,
-          paths: camera.source.paths,
-          fps: camera.source.fps,
-          loop: camera.source.loop,
-          position: camera.position ? { ...camera.position, source: 'fixed' } : undefined,
+          source: camera.source,
+          lines: camera.lines ?? [],
+          zones: camera.zones ?? [],
+          ...(camera.intervalSeconds !== undefined ? { intervalSeconds: camera.intervalSeconds } : {}),
+          ...(camera.classes ? { classes: camera.classes } : {}),
+          ...(camera.position ? { position: { ...camera.position, source: 'fixed' as const } } : {}),
+          detector,
+          detect: { ...(config.model?.iou !== undefined ? { iou: config.model.iou } : {}) },
+          sink: {
+            publishTraffic: async (draft) => {
+              await publisher.publishTraffic(draft);
+              stats.trafficMessages += 1;
+            },
+          },
+          health,
           signal: options.signal,
-        },
-        (file, error) => {
-          stats.failed += 1;
-          health.frameIn();
-          health.frameDropped();
-          log.warn({ camera: camera.id, file, err: error.message }, 'frame skipped');
-        },
-      );
+          logger: log,
+          onSourceStats: (s) => (stats.sources[camera.id] = s),
+        });
+        stats.frames += summary.frames;
+        log.info({ camera: camera.id, frames: summary.frames, lines: summary.lines }, 'video camera finished');
+        return;
+      }
+      const onSkipped = (file: string, error: Error) => {
+        stats.failed += 1;
+        health.frameIn();
+        health.frameDropped();
+        log.warn({ camera: camera.id, file, err: error.message }, 'frame skipped');
+      };
+      let frames: AsyncIterable<EncodedFrame>;
+      if (camera.source.type === 'snapshot') {
+        const snapshot = new SnapshotSource({
+          deviceId: config.deviceId,
+          cameraId: camera.id,
+          url: camera.source.url,
+          intervalSeconds: camera.source.intervalSeconds,
+          ...(camera.position ? { position: { ...camera.position, source: 'fixed' as const } } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onStateChange: (state, s) => {
+            stats.sources[camera.id] = s;
+            if (state === 'error') log.warn({ camera: camera.id, err: s.lastError, failures: s.failures }, 'snapshot camera failing (retrying)');
+            else log.info({ camera: camera.id, state }, 'snapshot camera state');
+          },
+        });
+        frames = snapshot;
+      } else {
+        frames = readImageFrames(
+          {
+            deviceId: config.deviceId,
+            cameraId: camera.id,
+            paths: camera.source.paths,
+            fps: camera.source.fps,
+            loop: camera.source.loop,
+            position: camera.position ? { ...camera.position, source: 'fixed' } : undefined,
+            signal: options.signal,
+          },
+          onSkipped,
+        );
+      }
       for await (const frame of frames) {
         stats.frames += 1;
         health.frameIn();

@@ -18,11 +18,73 @@ export const ImagesSourceConfig = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A camera whose frames come from a video: a file (path relative to the config file, or
+ * `file://`), an RTSP camera (`rtsp://user:pass@host:554/stream`) or an HTTP(S) stream (MJPEG,
+ * MPEG-TS …), decoded by ffmpeg at `fps` (see `sources/video.ts`). Live streams reconnect with
+ * backoff; a camera that does not answer is reported (logs, agent stats), not fatal.
+ */
+export const VideoSourceConfig = Type.Object(
+  {
+    type: Type.Literal('video'),
+    url: Type.String({ minLength: 1 }),
+    /** Detection rate, frames per second (ffmpeg drops the others); default the video's own rate. */
+    fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 240 })),
+    /** RTSP transport; default ffmpeg's (UDP, then TCP). */
+    rtspTransport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp')])),
+    /** Files: start over at the end, until stopped. */
+    loop: Type.Optional(Type.Boolean()),
+    /** Files: deliver frames at the video's own speed, as a camera would. */
+    realtime: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** A camera that offers only a "current picture" URL, fetched every `intervalSeconds` (see `sources/snapshot.ts`). */
+export const SnapshotSourceConfig = Type.Object(
+  {
+    type: Type.Literal('snapshot'),
+    /** `http://` or `https://` URL answering with one JPEG/PNG/WebP; `user:pass@` is sent as basic auth. */
+    url: Type.String({ pattern: '^https?://' }),
+    intervalSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }),
+  },
+  { additionalProperties: false },
+);
+
+/** `[x, y]` in pixels of the camera's frame (x right, y down). */
+const PixelPoint = Type.Tuple([Type.Number(), Type.Number()]);
+
+/**
+ * A counting line in the camera's frame. IN = crossing from the right side of start→end to its
+ * left side (a line drawn left to right counts objects moving up the image as IN).
+ */
+export const CountingLineConfig = Type.Object(
+  { id: Identifier, start: PixelPoint, end: PixelPoint },
+  { additionalProperties: false },
+);
+
+/** A zone (polygon, at least 3 points) in the camera's frame. */
+export const ZoneConfig = Type.Object(
+  { id: Identifier, polygon: Type.Array(PixelPoint, { minItems: 3 }) },
+  { additionalProperties: false },
+);
+
 /** One camera of the device. */
 export const CameraConfig = Type.Object(
   {
     id: Identifier,
-    source: ImagesSourceConfig,
+    source: Type.Union([ImagesSourceConfig, VideoSourceConfig, SnapshotSourceConfig]),
+    /**
+     * Video cameras: counting lines; the agent tracks objects and publishes, per line and per
+     * `intervalSeconds`, a TrafficCount (counts by class and direction) on `sightline/v1/{deviceId}/traffic`.
+     */
+    lines: Type.Optional(Type.Array(CountingLineConfig)),
+    /** Video cameras: zones (occupancy and dwell per track, in the agent's logs). */
+    zones: Type.Optional(Type.Array(ZoneConfig)),
+    /** Width of a traffic count's interval, seconds, aligned to the clock; default 60. */
+    intervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    /** Labels tracked and counted; default car, truck, bus, motorcycle, bicycle, person. */
+    classes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     /** Fixed camera position (WGS 84 degrees; `headingDeg` clockwise from true north; `accuracyM` metres). */
     position: Type.Optional(Type.Omit(Position, ['source'])),
     /**
@@ -42,7 +104,11 @@ export const CameraConfig = Type.Object(
  *
  * ```json
  * { "deviceId": "pole-17", "mqtt": { "url": "mqtt://127.0.0.1:1883" },
- *   "cameras": [{ "id": "north", "source": { "type": "images", "paths": ["frames"], "fps": 2 } }] }
+ *   "cameras": [
+ *     { "id": "north", "source": { "type": "images", "paths": ["frames"], "fps": 2 } },
+ *     { "id": "junction", "source": { "type": "video", "url": "rtsp://10.0.0.5/stream1", "fps": 10 },
+ *       "lines": [{ "id": "main-st-in", "start": [0, 540], "end": [1920, 540] }], "intervalSeconds": 60 }
+ *   ] }
  * ```
  */
 export const AgentConfig = Type.Object(
@@ -122,10 +188,17 @@ export function parseAgentConfig(value: unknown, baseDir: string): AgentConfig {
     stateDir: resolve(baseDir, config.stateDir ?? `.sightline/edge-${config.deviceId}`),
     cameras: config.cameras.map((camera) => ({
       ...camera,
-      source: { ...camera.source, paths: camera.source.paths.map((p) => resolve(baseDir, p)) },
+      source: resolveSource(camera.source, baseDir),
       ...(camera.gps && camera.gps.type !== 'gpsd' ? { gps: { ...camera.gps, file: resolve(baseDir, camera.gps.file) } } : {}),
     })),
   };
+}
+
+/** Image paths and video files resolved against `baseDir`; stream URLs unchanged. */
+function resolveSource(source: CameraConfig['source'], baseDir: string): CameraConfig['source'] {
+  if (source.type === 'images') return { ...source, paths: source.paths.map((p) => resolve(baseDir, p)) };
+  if (source.type === 'video' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.url)) return { ...source, url: resolve(baseDir, source.url) };
+  return source;
 }
 
 /** A taxonomy given as a file (contains a path separator or ends in `.json`) rather than a shipped id. */

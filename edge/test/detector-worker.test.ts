@@ -36,7 +36,7 @@ describe('ObjectDetector with worker: true', () => {
   it('leaves the event loop free while inferring (an in-thread session blocks it)', async () => {
     const image = await decodeImage(fixture('demo/bus.jpg'));
     const ticksDuring = async (detector: ObjectDetector) => {
-      const prepared = await Promise.all(Array.from({ length: 6 }, () => detector.prepare(image)));
+      const prepared = await Promise.all(Array.from({ length: 8 }, () => detector.prepare(image)));
       let ticks = 0;
       const timer = setInterval(() => (ticks += 1), 1);
       const t0 = performance.now();
@@ -47,9 +47,10 @@ describe('ObjectDetector with worker: true', () => {
     };
     const inThread = await ticksDuring(local);
     const inWorker = await ticksDuring(worker);
-    // A 1 ms timer fires about once per inference when the loop is blocked, many times when free.
-    expect(inThread.ticks).toBeLessThanOrEqual(8);
-    expect(inWorker.ticks).toBeGreaterThan(Math.max(12, inWorker.ms / 10));
+    // A 1 ms timer fires about once per inference when the loop is blocked (8 inferences: ≤ ~8
+    // ticks), many times when it is free (even on a loaded machine, several per inference).
+    expect(inThread.ticks).toBeLessThanOrEqual(12);
+    expect(inWorker.ticks).toBeGreaterThan(Math.max(16, 2 * inThread.ticks));
   });
 
   it('prepare + detectPrepared equals detectDecoded, and recycles input tensors', async () => {

@@ -34,7 +34,7 @@
  * summary.lines; // [{ id: 'line-1', in: { car: 24 }, out: { car: 20, truck: 1 } }]
  */
 import type { DecodedImage } from '../vision/preprocess/decode';
-import type { Detection, DetectionResult, DetectOptions, ObjectDetector, PreparedInput } from '../vision/detector';
+import type { Detection, DetectionResult, DetectionTimings, DetectOptions, ObjectDetector, PreparedInput } from '../vision/detector';
 import { BoundedQueue } from '../sources/bounded-queue';
 import { framePixels, type Frame } from '../sources/frame';
 import type { TrafficCountDraft } from '../analytics/index';
@@ -69,6 +69,8 @@ export interface PipelineFrame extends AnalyzedFrame {
   detections: Detection[];
   /** Counts per line so far, this frame included. */
   totals: LineTotals[];
+  /** The detector's time on this frame (letterbox, inference, output decoding), ms. */
+  detectionTimings: DetectionTimings;
 }
 
 /** What {@link runVideoPipeline} returns. */
@@ -176,7 +178,7 @@ export async function runVideoPipeline(source: AsyncIterable<Frame>, options: Vi
       const t0 = performance.now();
       if (options.onFrame) {
         const detections = options.classes ? result.detections.filter((d) => options.classes!.includes(d.label)) : result.detections;
-        await options.onFrame(item.frame, { ...analyzed, pixels: item.pixels, detections, totals: analyzer.totals() });
+        await options.onFrame(item.frame, { ...analyzed, pixels: item.pixels, detections, totals: analyzer.totals(), detectionTimings: result.timings });
       }
       await emit(analyzed.drafts);
       timings.add('publish', performance.now() - t0);

@@ -33,7 +33,7 @@ export interface SnapshotSourceOptions {
   url: string;
   /** Seconds between fetches (> 0). */
   intervalSeconds: number;
-  /** Per-request timeout, ms; default min(10 000, interval). */
+  /** Per-request timeout, ms; default the interval, within 2 000 … 10 000. */
   timeoutMs?: number;
   /** Extra request headers (e.g. `Authorization`). */
   headers?: Record<string, string>;
@@ -139,7 +139,7 @@ export class SnapshotSource implements AsyncIterable<EncodedFrame> {
   }
 
   private async fetchOnce(index: number): Promise<EncodedFrame | undefined> {
-    const timeoutMs = this.options.timeoutMs ?? Math.min(10_000, this.options.intervalSeconds * 1000);
+    const timeoutMs = this.options.timeoutMs ?? Math.min(10_000, Math.max(2_000, this.options.intervalSeconds * 1000));
     const maxBytes = this.options.maxBytes ?? 20 * 1024 * 1024;
     const where = redactUrl(this.options.url);
     try {

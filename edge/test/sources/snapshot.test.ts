@@ -23,7 +23,7 @@ describe('SnapshotSource', () => {
       res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);
     });
     const url = server.url.replace('http://', 'http://admin:s3cret@');
-    const source = new SnapshotSource({ deviceId: 'pole-1', cameraId: 'gate', url, intervalSeconds: 0.2 });
+    const source = new SnapshotSource({ deviceId: 'pole-1', cameraId: 'gate', url, intervalSeconds: 0.2, timeoutMs: 5_000 });
     const t0 = Date.now();
     const frames = [];
     for await (const frame of source) {
