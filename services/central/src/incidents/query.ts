@@ -190,12 +190,7 @@ export function incidentPageQuery(
   after: IncidentCursor | undefined,
   limit: number,
 ): SelectQueryBuilder<Database, 'incidents', ListedIncident> {
-  let query = db
-    .selectFrom('incidents')
-    .selectAll('incidents')
-    .select(
-      sql<boolean>`exists (select 1 from evidence e where e.observation_id = incidents.last_observation_id and e.verified)`.as('has_evidence'),
-    );
+  let query = db.selectFrom('incidents').selectAll('incidents');
   if (filter.category !== undefined) {
     query = query.where('category', '>=', filter.category).where('category', '<', `${filter.category}/`);
   }
@@ -222,7 +217,15 @@ export function incidentPageQuery(
     if (after) query = query.where((eb) => eb(eb.refTuple('sighting_count', 'id'), '<', eb.tuple(after.value, after.id)));
     query = query.orderBy('sighting_count', 'desc').orderBy('id', 'desc');
   }
-  return query.limit(limit) as unknown as SelectQueryBuilder<Database, 'incidents', ListedIncident>;
+  // The evidence check runs on the page only (an outer query over the limited inner one): put
+  // in the inner query, the planner may hash the whole evidence table to answer it for every row.
+  const page = query.limit(limit).as('page');
+  return db
+    .selectFrom(page)
+    .selectAll('page')
+    .select(sql<boolean>`exists (select 1 from evidence e where e.observation_id = page.last_observation_id and e.verified)`.as('has_evidence'))
+    .orderBy(sort === 'lastSeen' ? 'page.last_seen' : 'page.sighting_count', 'desc')
+    .orderBy('page.id', 'desc') as unknown as SelectQueryBuilder<Database, 'incidents', ListedIncident>;
 }
 
 /** One page of incidents and the cursor of the next (null on the last page). */

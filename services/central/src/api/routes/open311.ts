@@ -27,7 +27,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import Type, { type Static } from 'typebox';
 import type { Database } from '../../db/schema';
 import type { IncidentRow, IncidentStatus } from '../../db/schema-incidents';
@@ -141,14 +141,17 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     };
   };
 
-  const requestRows = () =>
+  /** The selected incidents with their latest note and evidence flag (computed for the page only). */
+  const withExtras = (page: SelectQueryBuilder<Database, 'incidents', IncidentRow>) =>
     db
-      .selectFrom('incidents')
-      .selectAll('incidents')
+      .selectFrom(page.as('page'))
+      .selectAll('page')
       .select([
-        sql<string | null>`(select ev.note from incident_events ev where ev.incident_id = incidents.id and ev.note is not null order by ev.id desc limit 1)`.as('status_note'),
-        sql<boolean>`exists (select 1 from evidence e where e.observation_id = incidents.last_observation_id and e.verified)`.as('has_evidence'),
-      ]);
+        sql<string | null>`(select ev.note from incident_events ev where ev.incident_id = page.id and ev.note is not null order by ev.id desc limit 1)`.as('status_note'),
+        sql<boolean>`exists (select 1 from evidence e where e.observation_id = page.last_observation_id and e.verified)`.as('has_evidence'),
+      ])
+      .orderBy('page.first_seen', 'desc')
+      .orderBy('page.id', 'desc');
 
   app.get(
     '/open311/v2/services.json',
@@ -203,7 +206,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     },
     async (request) => {
       const q = request.query;
-      let query = requestRows();
+      let query = db.selectFrom('incidents').selectAll('incidents');
       if (q.service_request_id !== undefined) {
         const ids = q.service_request_id.split(',').map((s) => s.trim().toLowerCase());
         const bad = ids.find((id) => !UUID.test(id));
@@ -234,12 +237,13 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
         }
       }
       const size = q.page_size ?? DEFAULT_OPEN311_PAGE_SIZE;
-      const rows = await query
-        .orderBy('first_seen', 'desc')
-        .orderBy('id', 'desc')
-        .limit(size)
-        .offset(((q.page ?? 1) - 1) * size)
-        .execute();
+      const rows = await withExtras(
+        query
+          .orderBy('first_seen', 'desc')
+          .orderBy('id', 'desc')
+          .limit(size)
+          .offset(((q.page ?? 1) - 1) * size),
+      ).execute();
       const base = baseUrl(request);
       return rows.map((r) => toRequest(r, base));
     },
@@ -261,7 +265,7 @@ export const open311Routes: FastifyPluginAsyncTypebox<Open311RoutesOptions> = as
     async (request) => {
       const match = /^([0-9a-f-]{36})\.json$/i.exec(request.params.id);
       if (!match || !UUID.test(match[1]!)) throw invalidParam('service_request_id', 'path', 'must be {service_request_id}.json with the incident id (a UUID)');
-      const row = await requestRows().where('id', '=', match[1]!.toLowerCase()).executeTakeFirst();
+      const row = await withExtras(db.selectFrom('incidents').selectAll('incidents').where('id', '=', match[1]!.toLowerCase())).executeTakeFirst();
       if (!row) throw new HttpProblem(404, `service request ${match[1]} does not exist`);
       return [toRequest(row, baseUrl(request))];
     },

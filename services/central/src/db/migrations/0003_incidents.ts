@@ -55,6 +55,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     ['incidents_status_sightings_idx', sql`status, sighting_count desc, id desc`],
     ['incidents_category_last_seen_idx', sql`category, last_seen desc, id desc`],
     ['incidents_category_sightings_idx', sql`category, sighting_count desc, id desc`],
+    // Open311 requests.json: newest requests first, by requested_datetime (= first_seen).
+    ['incidents_first_seen_idx', sql`first_seen desc, id desc`],
   ];
   for (const [name, expression] of indexes) {
     await db.schema.createIndex(name).on('incidents').expression(expression).execute();
