@@ -76,6 +76,7 @@ describe('sightline demo', () => {
     expect(stored).toBeGreaterThan(20);
     expect(stdout).toMatch(/^\s+bus\s+\d+$/m);
     expect(stdout).toMatch(/^\s+person\s+\d+$/m);
-    expect(stdout).toMatch(/curl 'http:\/\/127\.0\.0\.1:\d+\/v1\/observations\?camera=demo-\d+&label=bus&limit=5'/);
+    expect(stdout).toMatch(/API key:\s+\S+\s+\(read scope/);
+    expect(stdout).toMatch(/curl -H 'Authorization: Bearer \S+' 'http:\/\/127\.0\.0\.1:\d+\/v1\/observations\?camera=demo-\d+&label=bus&limit=5'/);
   }, 120_000);
 });
