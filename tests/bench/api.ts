@@ -15,7 +15,8 @@
  * Prints p50 / p99 latency and throughput per query for both, and the API / raw ratio.
  * Targets: API p99 under 50 ms, and API latency under 2× the raw query's.
  *
- * Options: `--concurrency N` (default 32), `--seconds S` per query and side (default 4),
+ * Options: `--concurrency N[,M...]` requests in flight, one table per level (default `32,1`: the
+ * target load, and one at a time for the bare per-request cost), `--seconds S` per query and side (default 4),
  * `--limit L` page size (default 100), `--keep` keeps the database (prints its URL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,7 +32,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const { values: args } = parseArgs({
   options: {
-    concurrency: { type: 'string', default: '32' },
+    concurrency: { type: 'string', default: '32,1' },
     seconds: { type: 'string', default: '4' },
     limit: { type: 'string', default: '100' },
     keep: { type: 'boolean', default: false },
@@ -39,7 +40,8 @@ const { values: args } = parseArgs({
     serve: { type: 'string' },
   },
 });
-const CONCURRENCY = Number(args.concurrency);
+const LEVELS = args.concurrency.split(',').map(Number);
+const CONCURRENCY = Math.max(...LEVELS);
 const SECONDS = Number(args.seconds);
 const LIMIT = Number(args.limit);
 const INCIDENTS = 100_000;
@@ -97,30 +99,7 @@ async function main(): Promise<void> {
     const cases = await benchCases(handle.db);
     const pool = new pg.Pool({ connectionString: database.url, max: CONCURRENCY });
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    say(`\n${CONCURRENCY} concurrent, ${SECONDS} s per query and side, page size ${LIMIT}; latency in ms\n`);
-    say(`${'query'.padEnd(44)} ${'API p50'.padStart(8)} ${'API p99'.padStart(8)} ${'req/s'.padStart(7)}   ${'raw p50'.padStart(8)} ${'raw p99'.padStart(8)} ${'q/s'.padStart(7)}   ${'p50 ×'.padStart(6)} ${'p99 ×'.padStart(6)}`);
-    const results: Array<{ name: string; api: Stats; raw: Stats }> = [];
-    for (const c of cases) {
-      const check = await get(agent, port, c.path, key);
-      if (check.status !== 200) throw new Error(`${c.path}: HTTP ${check.status} ${check.body.slice(0, 300)}`);
-      const apiStats = await measure(async () => {
-        const r = await get(agent, port, c.path, key);
-        if (r.status !== 200) throw new Error(`${c.path}: HTTP ${r.status}`);
-      });
-      const rawStats = await measure(async () => {
-        await pool.query({ text: c.sql, values: c.parameters as unknown[] });
-      });
-      results.push({ name: c.name, api: apiStats, raw: rawStats });
-      say(
-        `${c.name.padEnd(44)} ${apiStats.p50.toFixed(1).padStart(8)} ${apiStats.p99.toFixed(1).padStart(8)} ${apiStats.rate.toFixed(0).padStart(7)}   ` +
-          `${rawStats.p50.toFixed(1).padStart(8)} ${rawStats.p99.toFixed(1).padStart(8)} ${rawStats.rate.toFixed(0).padStart(7)}   ` +
-          `${(apiStats.p50 / rawStats.p50).toFixed(2).padStart(6)} ${(apiStats.p99 / rawStats.p99).toFixed(2).padStart(6)}`,
-      );
-    }
-    const worstP99 = Math.max(...results.map((r) => r.api.p99));
-    const worstRatio = Math.max(...results.map((r) => r.api.p50 / r.raw.p50));
-    say(`\nworst API p99 ${worstP99.toFixed(1)} ms (target < 50 ms): ${worstP99 < 50 ? 'met' : 'NOT met'}`);
-    say(`worst API/raw p50 ratio ${worstRatio.toFixed(2)} (target < 2): ${worstRatio < 2 ? 'met' : 'NOT met'}`);
+    for (const level of LEVELS) await runLevel(level, cases, pool, agent, port, key);
     agent.destroy();
     await pool.end();
     await handle.close();
@@ -134,19 +113,48 @@ async function main(): Promise<void> {
   }
 }
 
+/** Measures every case through the API and raw with `level` requests in flight; prints a table. */
+async function runLevel(level: number, cases: BenchCase[], pool: pg.Pool, agent: Agent, port: number, key: string): Promise<void> {
+  const measure = (once: () => Promise<void>) => measureAt(level, once);
+  say(`\n${level} concurrent, ${SECONDS} s per query and side, page size ${LIMIT}; latency in ms\n`);
+  say(`${'query'.padEnd(44)} ${'API p50'.padStart(8)} ${'API p99'.padStart(8)} ${'req/s'.padStart(7)}   ${'raw p50'.padStart(8)} ${'raw p99'.padStart(8)} ${'q/s'.padStart(7)}   ${'p50 ×'.padStart(6)} ${'p99 ×'.padStart(6)}`);
+  const results: Array<{ name: string; api: Stats; raw: Stats }> = [];
+  for (const c of cases) {
+    const check = await get(agent, port, c.path, key);
+    if (check.status !== 200) throw new Error(`${c.path}: HTTP ${check.status} ${check.body.slice(0, 300)}`);
+    const apiStats = await measure(async () => {
+      const r = await get(agent, port, c.path, key);
+      if (r.status !== 200) throw new Error(`${c.path}: HTTP ${r.status}`);
+    });
+    const rawStats = await measure(async () => {
+      await pool.query({ text: c.sql, values: c.parameters as unknown[] });
+    });
+    results.push({ name: c.name, api: apiStats, raw: rawStats });
+    say(
+      `${c.name.padEnd(44)} ${apiStats.p50.toFixed(1).padStart(8)} ${apiStats.p99.toFixed(1).padStart(8)} ${apiStats.rate.toFixed(0).padStart(7)}   ` +
+        `${rawStats.p50.toFixed(1).padStart(8)} ${rawStats.p99.toFixed(1).padStart(8)} ${rawStats.rate.toFixed(0).padStart(7)}   ` +
+        `${(apiStats.p50 / rawStats.p50).toFixed(2).padStart(6)} ${(apiStats.p99 / rawStats.p99).toFixed(2).padStart(6)}`,
+    );
+  }
+  const worstP99 = Math.max(...results.map((r) => r.api.p99));
+  const worstRatio = Math.max(...results.map((r) => r.api.p50 / r.raw.p50));
+  say(`\n${level} in flight: worst API p99 ${worstP99.toFixed(1)} ms (target < 50 ms): ${worstP99 < 50 ? 'met' : 'NOT met'}`);
+  say(`${level} in flight: worst API/raw p50 ratio ${worstRatio.toFixed(2)} (target < 2): ${worstRatio < 2 ? 'met' : 'NOT met'}`);
+}
+
 interface Stats {
   p50: number;
   p99: number;
   rate: number;
 }
 
-/** Runs `once` with CONCURRENCY in flight: 1 s warm-up, then SECONDS measured. */
-async function measure(once: () => Promise<void>): Promise<Stats> {
+/** Runs `once` with `level` in flight: 1 s warm-up, then SECONDS measured. */
+async function measureAt(level: number, once: () => Promise<void>): Promise<Stats> {
   const run = async (ms: number, record: boolean): Promise<number[]> => {
     const latencies: number[] = [];
     const deadline = performance.now() + ms;
     await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
+      Array.from({ length: level }, async () => {
         while (performance.now() < deadline) {
           const t = performance.now();
           await once();
