@@ -67,3 +67,38 @@ describe('loadCentralConfig', () => {
     expect(() => loadCentralConfig({ DATABASE_URL: '//user:hunter2@' })).toThrow(/user:\*\*\*@/);
   });
 });
+
+describe('loadCentralConfig: API auth, taxonomies and Open311', () => {
+  it('reads the auth, rate limit, taxonomy and Open311 variables', () => {
+    expect(
+      loadCentralConfig({
+        SIGHTLINE_AUTH: 'off',
+        SIGHTLINE_AUTH_CACHE_SECONDS: '0',
+        SIGHTLINE_RATE_LIMIT: '0',
+        SIGHTLINE_TAXONOMIES: 'coco, ./my-taxonomy.json',
+        SIGHTLINE_OPEN311_PUBLIC: 'false',
+        SIGHTLINE_OPEN311_AGENCY: 'Public Works',
+        SIGHTLINE_PUBLIC_URL: 'https://sightline.city.example',
+      }),
+    ).toEqual({
+      logLevel: 'info',
+      auth: { enabled: false, cacheSeconds: 0, rateLimit: false },
+      taxonomies: ['coco', './my-taxonomy.json'],
+      open311: { public: false, agency: 'Public Works', publicUrl: 'https://sightline.city.example' },
+    });
+    expect(loadCentralConfig({ SIGHTLINE_RATE_LIMIT: '600' }).auth).toEqual({ rateLimit: { max: 600, timeWindowMs: 60_000 } });
+    expect(loadCentralConfig({}).auth).toBeUndefined(); // auth on by default
+  });
+
+  it.each([
+    ['SIGHTLINE_AUTH', 'maybe', /SIGHTLINE_AUTH must be on or off, got "maybe"/],
+    ['SIGHTLINE_RATE_LIMIT', '-1', /SIGHTLINE_RATE_LIMIT must be requests per minute/],
+    ['SIGHTLINE_AUTH_CACHE_SECONDS', '1h', /SIGHTLINE_AUTH_CACHE_SECONDS must be whole seconds/],
+    ['SIGHTLINE_OPEN311_PUBLIC', 'yes', /SIGHTLINE_OPEN311_PUBLIC must be true or false/],
+    ['SIGHTLINE_PUBLIC_URL', 'ftp://x', /SIGHTLINE_PUBLIC_URL must use http, https/],
+    ['SIGHTLINE_TAXONOMIES', ' , ', /SIGHTLINE_TAXONOMIES must list taxonomy ids/],
+  ])('names %s when it is wrong', (name, value, message) => {
+    expect(() => loadCentralConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadCentralConfig({ [name]: value })).toThrow(message);
+  });
+});
