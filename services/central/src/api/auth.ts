@@ -155,7 +155,8 @@ export async function installAuth(app: FastifyInstance, db: Kysely<Database>, op
     const response = schema.response as Record<string, unknown> | undefined;
     if (response) for (const code of [401, 403, 429]) response[code] ??= problemResponses(code)[code];
     const note = `Needs an API key of scope \`${access}\`${access === 'admin' ? '' : ' or stronger'}.`;
-    schema.description = schema.description ? `${String(schema.description)}\n\n${note}` : note;
+    // GET and its automatic HEAD route share one schema object: add the note once.
+    if (!String(schema.description ?? '').includes(note)) schema.description = schema.description ? `${String(schema.description)}\n\n${note}` : note;
   });
 
   app.addHook('onRequest', async (request, reply) => {
