@@ -37,6 +37,10 @@ export const ObservationItem = Type.Object({
   }),
   modelId: Type.String({ description: 'model that produced the detection' }),
   position: Type.Optional(ObservationPosition),
+  category: Type.Optional(Type.String({ description: "taxonomy category the device assigned, e.g. dumping.furniture.couch" })),
+  evidenceAnnounced: Type.Optional(
+    Type.Boolean({ description: 'the device announced an evidence JPEG (served at /v1/observations/{id}/evidence.jpg once it arrived and matched)' }),
+  ),
 });
 
 export type ObservationItem = Static<typeof ObservationItem>;
@@ -61,6 +65,8 @@ export function toObservationItem(row: ObservationRow): ObservationItem {
       ...(row.frame_source !== null ? { source: row.frame_source } : {}),
     },
     modelId: row.model_id,
+    ...(row.category !== null ? { category: row.category } : {}),
+    ...(row.evidence_sha256 !== null ? { evidenceAnnounced: true } : {}),
   };
   if (row.lat !== null && row.lon !== null) {
     item.position = {
