@@ -14,6 +14,11 @@ Runs the central service (ingest + API). Configuration from the environment:
   SIGHTLINE_INGEST_SESSION_EXPIRY  seconds the broker keeps the session (default 604800; 0 = clean)
   HOST, PORT          API address (default 127.0.0.1:8080)
   LOG_LEVEL           pino level (default info)
+  SIGHTLINE_AUTH      on (default: API keys required) or off (local development only)
+  SIGHTLINE_RATE_LIMIT           requests per minute per API key (default 1200; 0 = none)
+  SIGHTLINE_TAXONOMIES           taxonomies whose rules drive incident merging (default: shipped)
+  SIGHTLINE_OPEN311_PUBLIC       true (default) or false (Open311 needs a read key)
+The first admin key: sightline keys create --scope admin.
 The README's "Configuration" section lists every variable.`;
 
 /** `sightline central`: runs ingest + API until SIGINT/SIGTERM. */
