@@ -63,10 +63,10 @@ export const EDGE_SOFTWARE: { name: string; version: string } = (() => {
   return { name: pkg.name, version: pkg.version };
 })();
 
-/** MQTT 5 PUBACK reason codes that mean "never", not "not now": not authorised, bad topic, too large, bad payload. */
 /** In-flight slots left free under an MQTT 5 broker's Receive Maximum for non-spooled publishes (status, status/info, evidence). */
 const RECEIVE_MAXIMUM_RESERVE = 3;
 
+/** MQTT 5 PUBACK reason codes that mean "never", not "not now": not authorised, bad topic, too large, bad payload. */
 const PERMANENT_REJECTIONS = new Set([0x87, 0x90, 0x95, 0x99]);
 
 /**
@@ -182,7 +182,8 @@ export class MqttPublisher {
       this.#generation += 1;
       this.#inFlight.clear();
       this.#discardClientCopies();
-      this.#log?.warn({ mqtt: options.mqttUrl, spool: this.spoolStats }, 'mqtt connection lost; spooling');
+      if (this.#closing) this.#log?.info({ mqtt: options.mqttUrl, spool: this.spoolStats }, 'mqtt disconnected');
+      else this.#log?.warn({ mqtt: options.mqttUrl, spool: this.spoolStats }, 'mqtt connection lost; spooling');
     });
     // Errors (refused connection, broker gone) are retried by mqtt.js; never crash the agent.
     this.client.on('error', (err) => this.#log?.debug({ err: err.message }, 'mqtt error'));

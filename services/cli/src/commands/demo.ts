@@ -61,7 +61,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     say('');
     say(`API:      ${central.apiUrl}/v1/observations`);
     say(`OpenAPI:  ${central.apiUrl}/docs`);
-    say(`API key:  ${key}   (read scope; create more with: pnpm -s sightline keys create --scope read)`);
+    say(`API key:  ${key}   (read scope, kept in this demo's database)`);
     say(`try:      curl -H 'Authorization: Bearer ${key}' '${central.apiUrl}/v1/observations?camera=${cameraId}&label=bus&limit=5'`);
     say(`          curl -H 'Authorization: Bearer ${key}' '${central.apiUrl}/v1/incidents?status=open'`);
     say(`          curl '${central.apiUrl}/open311/v2/requests.json'   (Open311 is public)`);
@@ -69,7 +69,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
       say(`warning: ${stats.observations} observations published but ${stored.length} stored`);
       return 1;
     }
-    if (!values['no-serve']) {
+    if (values['no-serve']) {
+      say(`\n--no-serve: stopped. The data stays in ${resolve(values.data)}; run again without --no-serve to serve it.`);
+    } else {
       say('\nserving until Ctrl-C');
       await new Promise<void>((done) => {
         process.once('SIGINT', done);
