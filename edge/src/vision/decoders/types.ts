@@ -42,3 +42,22 @@ export function assertOutputShape(family: string, output: RawOutput, expected: s
     );
   }
 }
+
+/**
+ * The best class of one candidate: arg-max over `count` class scores stored at
+ * `data[start + c * step]` for c = 0..count-1 (`step` 1 for row-major `[N, 5 + C]` rows,
+ * N for channel-major `[4 + C, N]` outputs).
+ * @returns the class id and its score (`-Infinity` when `count` is 0).
+ */
+export function bestClass(data: Float32Array, start: number, count: number, step = 1): { classId: number; score: number } {
+  let classId = 0;
+  let score = -Infinity;
+  for (let c = 0; c < count; c++) {
+    const p = data[start + c * step]!;
+    if (p > score) {
+      score = p;
+      classId = c;
+    }
+  }
+  return { classId, score };
+}

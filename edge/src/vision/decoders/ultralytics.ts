@@ -16,7 +16,7 @@
  * Source: ultralytics/ultralytics `ultralytics/utils/nms.py::non_max_suppression` (formerly
  * `utils/ops.py`) and the ONNX Runtime example `examples/YOLOv8-ONNXRuntime/main.py`.
  */
-import { assertOutputShape, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
+import { assertOutputShape, bestClass, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
 
 /** Decodes an Ultralytics v8/v11 output tensor; see the module docstring. */
 export const decodeUltralytics: Decoder = (output: RawOutput, ctx: DecodeContext): Candidate[] => {
@@ -31,15 +31,7 @@ export const decodeUltralytics: Decoder = (output: RawOutput, ctx: DecodeContext
   const d = output.data;
   const out: Candidate[] = [];
   for (let i = 0; i < n; i++) {
-    let best = 0;
-    let score = -Infinity;
-    for (let c = 0; c < numClasses; c++) {
-      const p = d[(4 + c) * n + i]!;
-      if (p > score) {
-        score = p;
-        best = c;
-      }
-    }
+    const { classId: best, score } = bestClass(d, 4 * n + i, numClasses, n);
     if (score < scoreThreshold) continue;
     const cx = d[i]!;
     const cy = d[n + i]!;

@@ -13,7 +13,7 @@
  * Source: ultralytics/yolov5 `utils/general.py::non_max_suppression` (`x[:, 5:] *= x[:, 4:5]`,
  * conf = obj · cls; best class per row when `multi_label=False`).
  */
-import { assertOutputShape, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
+import { assertOutputShape, bestClass, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
 
 /** Decodes a YOLOv5 output tensor; see the module docstring. */
 export const decodeYolov5: Decoder = (output: RawOutput, ctx: DecodeContext): Candidate[] => {
@@ -31,15 +31,7 @@ export const decodeYolov5: Decoder = (output: RawOutput, ctx: DecodeContext): Ca
     const o = i * stride;
     const objectness = d[o + 4]!;
     if (objectness < scoreThreshold) continue;
-    let best = 0;
-    let bestP = -Infinity;
-    for (let c = 0; c < numClasses; c++) {
-      const p = d[o + 5 + c]!;
-      if (p > bestP) {
-        bestP = p;
-        best = c;
-      }
-    }
+    const { classId: best, score: bestP } = bestClass(d, o + 5, numClasses);
     const score = objectness * bestP;
     if (score < scoreThreshold) continue;
     const cx = d[o]!;

@@ -20,7 +20,7 @@
  * `yolox/utils/boxes.py::postprocess` (score = obj · max class conf); the ONNX demo
  * `demo/ONNXRuntime/onnx_inference.py`.
  */
-import { assertOutputShape, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
+import { assertOutputShape, bestClass, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
 
 /** Default YOLOX strides when the manifest does not list them. */
 export const YOLOX_DEFAULT_STRIDES = [8, 16, 32] as const;
@@ -82,15 +82,7 @@ export const decodeYolox: Decoder = (output: RawOutput, ctx: DecodeContext): Can
     const o = i * stride;
     const objectness = d[o + 4]!;
     if (objectness < scoreThreshold) continue; // score = obj · p ≤ obj
-    let best = 0;
-    let bestP = -Infinity;
-    for (let c = 0; c < numClasses; c++) {
-      const p = d[o + 5 + c]!;
-      if (p > bestP) {
-        bestP = p;
-        best = c;
-      }
-    }
+    const { classId: best, score: bestP } = bestClass(d, o + 5, numClasses);
     const score = objectness * bestP;
     if (score < scoreThreshold) continue;
     const s = grid.stride[i]!;
