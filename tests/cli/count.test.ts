@@ -96,4 +96,12 @@ describe('sightline count', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/sightline count: .*\/nonexistent\/clip\.mp4.*No such file or directory/);
   });
+
+  it('fails at once, naming the path, when --annotate cannot be written (the encoder exits early)', async () => {
+    const { code, stderr } = await sightline([
+      'count', fixture('video/highway_cctv.avi'), '--fps', '2', '--line', '0,80,296,80', '--annotate', '/nonexistent/dir/out.mp4',
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/sightline count: cannot write \/nonexistent\/dir\/out\.mp4 .*No such file or directory/);
+  });
 });

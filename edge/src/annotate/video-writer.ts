@@ -44,10 +44,19 @@ export function ffmpegEncoders(bin = ffmpegPath()): Promise<Set<string>> {
   return cached;
 }
 
+/** How the encoder process ended. */
+interface EncoderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+}
+
 /** An ffmpeg encoder fed with raw RGB frames; see the module documentation. */
 export class VideoWriter {
   private readonly stderr: string[] = [];
-  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
+  private readonly exited: Promise<EncoderExit>;
+  /** Set once the encoder has exited. */
+  private exit: EncoderExit | undefined;
   private frameBytes: number;
   /** Frames written so far. */
   frames = 0;
@@ -64,10 +73,10 @@ export class VideoWriter {
       if (this.stderr.length > 20) this.stderr.splice(0, this.stderr.length - 20);
     });
     child.stdin.on('error', () => {}); // EPIPE when ffmpeg died; reported by close()
-    this.exited = new Promise((resolve) => {
+    this.exited = new Promise<EncoderExit>((resolve) => {
       child.on('error', (error) => resolve({ code: null, signal: null, error }));
       child.on('close', (code, signal) => resolve({ code, signal }));
-    });
+    }).then((exit) => (this.exit = exit));
   }
 
   /** Starts the encoder. */
@@ -108,23 +117,33 @@ export class VideoWriter {
     return new VideoWriter(options, codec, child);
   }
 
-  /** Appends one frame (`width · height · 3` bytes, RGB); resolves when ffmpeg accepted it. */
+  /**
+   * Appends one frame (`width · height · 3` bytes, RGB); resolves when ffmpeg accepted it.
+   * @throws FfmpegError when the encoder has exited (e.g. the output path cannot be written).
+   */
   async write(rgb: Buffer): Promise<void> {
     if (rgb.length !== this.frameBytes) {
       throw new RangeError(`video writer ${this.options.path}: frame has ${rgb.length} bytes, expected ${this.frameBytes} (${this.options.width}x${this.options.height} RGB)`);
     }
+    if (this.exit) throw this.failure(this.exit);
     this.frames += 1;
     if (!this.child.stdin.write(rgb)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.child.stdin.off('drain', done);
-          this.child.off('close', done);
-          resolve();
-        };
-        this.child.stdin.once('drain', done);
-        this.child.once('close', done);
+      let onDrain = () => {};
+      const drained = new Promise<void>((resolve) => {
+        onDrain = resolve;
+        this.child.stdin.once('drain', onDrain);
       });
+      // An encoder that has died never drains: wait for whichever comes first.
+      await Promise.race([drained, this.exited]);
+      this.child.stdin.off('drain', onDrain);
+      if (this.exit) throw this.failure(this.exit);
     }
+  }
+
+  /** The error for an encoder that exited: ffmpeg's last message, else its exit status. */
+  private failure(exit: EncoderExit): FfmpegError {
+    const why = exit.error?.message ?? this.stderr.at(-1) ?? `exit code ${exit.code ?? exit.signal}`;
+    return new FfmpegError(`cannot write ${this.options.path} with ${this.codec}: ${why}`);
   }
 
   /**
@@ -134,9 +153,6 @@ export class VideoWriter {
   async close(): Promise<void> {
     this.child.stdin.end();
     const exit = await this.exited;
-    if (exit.error || exit.code !== 0) {
-      const why = exit.error?.message ?? this.stderr.at(-1) ?? `exit code ${exit.code ?? exit.signal}`;
-      throw new FfmpegError(`cannot write ${this.options.path} with ${this.codec}: ${why}`);
-    }
+    if (exit.error || exit.code !== 0) throw this.failure(exit);
   }
 }
