@@ -86,6 +86,31 @@ describe('decodeDeviceMessage', () => {
     expect(decodeDeviceMessage('sightline/v1/dev-1/status/info', Buffer.alloc(0))).toMatchObject({ ok: 'skip' });
   });
 
+  it('rejects values the contract allows no longer because PostgreSQL could not store them', () => {
+    const cases: Array<[string, (m: ReturnType<typeof observationMessage>) => void, RegExp]> = [
+      ['NUL in a label', (m) => (m.observations[0]!.label = 'car\u0000'), /\/observations\/0\/label/],
+      ['NUL in the frame source', (m) => (m.frame.source = 'a\u0000b.jpg'), /\/frame\/source/],
+      ['seq beyond 2^53', (m) => (m.seq = 2 ** 53 + 10), /\/seq/],
+      ['classId beyond int4', (m) => (m.observations[0]!.classId = 2 ** 40), /\/observations\/0\/classId/],
+      ['frame width beyond int4', (m) => (m.frame.width = 2 ** 40), /\/frame\/width/],
+      ['a box value of 1e308', (m) => (m.observations[0]!.box = [0, 0, 1e308, 10]), /\/observations\/0\/box/],
+      ['capture time in year 0', (m) => (m.capturedAt = '0000-01-01T00:00:00Z'), /\/capturedAt/],
+      ['the same observation id twice', (m) => (m.observations[1]!.id = m.observations[0]!.id), /appears twice in one message/],
+    ];
+    for (const [name, spoil, reason] of cases) {
+      const message = observationMessage('dev-1', 1);
+      spoil(message);
+      const decoded = decodeDeviceMessage(topic, bytes(message));
+      expect(decoded.ok, name).toBe(false);
+      if (!decoded.ok) expect(decoded.reason, name).toMatch(reason);
+    }
+    const traffic = trafficMessage('dev-1', 2);
+    traffic.counts = [{ label: 'car', direction: 'in', count: 2 ** 53 }];
+    const decoded = decodeDeviceMessage(deviceTopic('dev-1', 'traffic'), bytes(traffic));
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) expect(decoded.reason).toMatch(/\/counts\/0\/count/);
+  });
+
   it('rejects an oversized payload before parsing it', () => {
     const decoded = decodeDeviceMessage(topic, Buffer.alloc(101, 0x7b), 100);
     expect(decoded).toEqual({ ok: false, reason: 'payload too large: 101 bytes exceeds the 100-byte limit', deviceId: 'dev-1' });

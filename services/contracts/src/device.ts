@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { Seq, Text, Timestamp } from './limits';
 import { Identifier } from './observation';
 
 /**
@@ -13,9 +14,9 @@ export const StatusInfoMessage = Type.Object(
   {
     deviceId: Identifier,
     /** When the agent process started, UTC ISO 8601. */
-    startedAt: Type.String({ format: 'date-time' }),
-    software: Type.Optional(Type.Object({ name: Type.String(), version: Type.String() })),
-    model: Type.Optional(Type.String()),
+    startedAt: Timestamp,
+    software: Type.Optional(Type.Object({ name: Text({ maxLength: 128 }), version: Text({ maxLength: 64 }) })),
+    model: Type.Optional(Text({ maxLength: 128 })),
     cameras: Type.Optional(Type.Array(Identifier)),
   },
   { $id: 'StatusInfoMessage' },
@@ -29,10 +30,10 @@ export const StatsMessage = Type.Object(
   {
     schema: Type.Literal('sightline/v1/stats'),
     id: Type.String({ format: 'uuid' }),
-    seq: Type.Integer({ minimum: 0 }),
+    seq: Seq,
     deviceId: Identifier,
-    sentAt: Type.String({ format: 'date-time' }),
-    startedAt: Type.String({ format: 'date-time' }),
+    sentAt: Timestamp,
+    startedAt: Timestamp,
     frames: Type.Object(
       {
         in: Type.Integer({ minimum: 0, description: 'frames read from the sources' }),

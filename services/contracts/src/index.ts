@@ -6,3 +6,4 @@ export * from './geo';
 export * from './validate';
 export * from './ids';
 export * from './json-schema';
+export * from './limits';

@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { MAX_INT4, Seq, Text, Timestamp } from './limits';
 
 /**
  * Identifier of a device or camera: letters, digits, `_` and `-`, 1..64 characters.
@@ -7,7 +8,7 @@ import Type from 'typebox';
 export const Identifier = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', minLength: 1, maxLength: 64 });
 
 /** Bounding box `[x1, y1, x2, y2]` in pixels of the original (EXIF-oriented) frame, x1 <= x2, y1 <= y2. */
-export const BoxXyxy = Type.Array(Type.Number({ minimum: 0 }), {
+export const BoxXyxy = Type.Array(Type.Number({ minimum: 0, maximum: 1e6 }), {
   minItems: 4,
   maxItems: 4,
   description: 'xyxy box in pixels of the original, EXIF-oriented frame',
@@ -66,8 +67,8 @@ export const EvidenceMeta = Type.Object(
 export const Observation = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    label: Type.String({ minLength: 1, maxLength: 64 }),
-    classId: Type.Integer({ minimum: 0 }),
+    label: Text({ minLength: 1, maxLength: 64 }),
+    classId: Type.Integer({ minimum: 0, maximum: MAX_INT4 }),
     score: Type.Number({ minimum: 0, maximum: 1 }),
     box: BoxXyxy,
     /**
@@ -93,19 +94,19 @@ export const ObservationMessage = Type.Object(
   {
     schema: Type.Literal('sightline/v1/observations'),
     id: Type.String({ format: 'uuid' }),
-    seq: Type.Integer({ minimum: 0 }),
+    seq: Seq,
     deviceId: Identifier,
     cameraId: Identifier,
-    capturedAt: Type.String({ format: 'date-time' }),
+    capturedAt: Timestamp,
     frame: Type.Object(
       {
-        width: Type.Integer({ minimum: 1 }),
-        height: Type.Integer({ minimum: 1 }),
-        source: Type.Optional(Type.String({ maxLength: 512, description: 'file name or stream the frame came from' })),
+        width: Type.Integer({ minimum: 1, maximum: MAX_INT4 }),
+        height: Type.Integer({ minimum: 1, maximum: MAX_INT4 }),
+        source: Type.Optional(Text({ maxLength: 512, description: 'file name or stream the frame came from' })),
       },
       { additionalProperties: false },
     ),
-    model: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
+    model: Type.Object({ id: Text({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
     position: Type.Optional(Position),
     observations: Type.Array(Observation, { minItems: 1, maxItems: 1000 }),
   },

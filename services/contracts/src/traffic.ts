@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { Count, Seq, Text, Timestamp } from './limits';
 import { Identifier } from './observation';
 
 /** Direction of a line crossing relative to the line's start → end vector (see README, "Line crossing"). */
@@ -16,19 +17,19 @@ export const TrafficCountMessage = Type.Object(
   {
     schema: Type.Literal('sightline/v1/traffic'),
     id: Type.String({ format: 'uuid' }),
-    seq: Type.Integer({ minimum: 0 }),
+    seq: Seq,
     deviceId: Identifier,
     cameraId: Identifier,
     lineId: Identifier,
     /** Interval start, UTC ISO 8601, aligned to a multiple of `intervalSeconds` since the epoch. */
-    intervalStart: Type.String({ format: 'date-time' }),
+    intervalStart: Timestamp,
     intervalSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     counts: Type.Array(
       Type.Object(
         {
-          label: Type.String({ minLength: 1, maxLength: 64 }),
+          label: Text({ minLength: 1, maxLength: 64 }),
           direction: Direction,
-          count: Type.Integer({ minimum: 0 }),
+          count: Count(),
         },
         { additionalProperties: false },
       ),

@@ -92,6 +92,8 @@ export function decodeDeviceMessage(topic: string, payload: Uint8Array, maxBytes
       case 'observations': {
         const v = validateObservationMessage(value);
         if (!v.ok) return rejected(topicDevice, v.reason);
+        const duplicate = firstDuplicateId(v.value.observations);
+        if (duplicate) return rejected(topicDevice, `schema violation: observation id ${duplicate} appears twice in one message`);
         record = { kind: 'observations', deviceId: v.value.deviceId, message: v.value };
         break;
       }
@@ -125,6 +127,17 @@ export function decodeDeviceMessage(topic: string, payload: Uint8Array, maxBytes
   const badTime = unrepresentableTime(record);
   if (badTime) return rejected(topicDevice, badTime);
   return { ok: true, record };
+}
+
+/** The first observation id that occurs twice (a second row with it would be silently dropped). */
+function firstDuplicateId(observations: ReadonlyArray<{ id: string }>): string | undefined {
+  if (observations.length < 2) return undefined;
+  const seen = new Set<string>();
+  for (const { id } of observations) {
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
 }
 
 /** The dead-letter outcome (a plain function: a closure per message shows in profiles). */
