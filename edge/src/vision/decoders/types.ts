@@ -61,3 +61,18 @@ export function bestClass(data: Float32Array, start: number, count: number, step
   }
   return { classId, score };
 }
+
+/**
+ * Shape of a row-major `[1, N, 5 + C]` (or `[N, 5 + C]`) output, as YOLOX and YOLOv5 export it:
+ * N candidate rows of `cx, cy, w, h, objectness, C class scores`.
+ * @throws Error naming `family` and the expected shape when the output does not match the labels.
+ */
+export function rowMajorLayout(family: string, output: RawOutput, labels: readonly string[]): { rows: number; stride: number; numClasses: number } {
+  const dims = output.dims;
+  const rank3 = dims.length === 3 && dims[0] === 1;
+  const rows = (rank3 ? dims[1] : dims[0]) ?? 0;
+  const stride = (rank3 ? dims[2] : dims[1]) ?? 0;
+  const numClasses = stride - 5;
+  assertOutputShape(family, output, `[1, N, 5 + ${labels.length}]`, (rank3 || dims.length === 2) && numClasses === labels.length);
+  return { rows, stride, numClasses };
+}

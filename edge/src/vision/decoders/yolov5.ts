@@ -13,17 +13,12 @@
  * Source: ultralytics/yolov5 `utils/general.py::non_max_suppression` (`x[:, 5:] *= x[:, 4:5]`,
  * conf = obj · cls; best class per row when `multi_label=False`).
  */
-import { assertOutputShape, bestClass, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
+import { bestClass, rowMajorLayout, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
 
 /** Decodes a YOLOv5 output tensor; see the module docstring. */
 export const decodeYolov5: Decoder = (output: RawOutput, ctx: DecodeContext): Candidate[] => {
   const { manifest, scoreThreshold } = ctx;
-  const dims = output.dims;
-  const rank3 = dims.length === 3 && dims[0] === 1;
-  const rows = (rank3 ? dims[1] : dims[0]) ?? 0;
-  const stride = (rank3 ? dims[2] : dims[1]) ?? 0;
-  const numClasses = stride - 5;
-  assertOutputShape('yolov5', output, `[1, N, 5 + ${manifest.labels.length}]`, (rank3 || dims.length === 2) && numClasses === manifest.labels.length);
+  const { rows, stride, numClasses } = rowMajorLayout('yolov5', output, manifest.labels);
 
   const d = output.data;
   const out: Candidate[] = [];

@@ -20,7 +20,7 @@
  * `yolox/utils/boxes.py::postprocess` (score = obj · max class conf); the ONNX demo
  * `demo/ONNXRuntime/onnx_inference.py`.
  */
-import { assertOutputShape, bestClass, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
+import { bestClass, rowMajorLayout, type Candidate, type DecodeContext, type Decoder, type RawOutput } from './types';
 
 /** Default YOLOX strides when the manifest does not list them. */
 export const YOLOX_DEFAULT_STRIDES = [8, 16, 32] as const;
@@ -55,12 +55,7 @@ const gridCache = new Map<string, ReturnType<typeof yoloxGrid>>();
 /** Decodes a YOLOX output tensor; see the module docstring. */
 export const decodeYolox: Decoder = (output: RawOutput, ctx: DecodeContext): Candidate[] => {
   const { manifest, scoreThreshold } = ctx;
-  const dims = output.dims;
-  const rank3 = dims.length === 3 && dims[0] === 1;
-  const rows = (rank3 ? dims[1] : dims[0]) ?? 0;
-  const stride = (rank3 ? dims[2] : dims[1]) ?? 0;
-  const numClasses = stride - 5;
-  assertOutputShape('yolox', output, `[1, N, 5 + ${manifest.labels.length}]`, (rank3 || dims.length === 2) && numClasses === manifest.labels.length);
+  const { rows, stride, numClasses } = rowMajorLayout('yolox', output, manifest.labels);
 
   const strides = manifest.output.strides ?? YOLOX_DEFAULT_STRIDES;
   const key = `${manifest.input.width}x${manifest.input.height}:${strides.join(',')}`;
